@@ -1,0 +1,5 @@
+"""Allow `python -m devenv`."""
+
+from devenv.cli import main
+
+main()
