@@ -1,0 +1,87 @@
+"""The S3-compatible object store: SeaweedFS natively, MinIO in Docker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devenv.probes import HttpProbe, Probe
+from devenv.services import HOST, NativeCommand, NativeLayout, StackContext
+from devenv.settings import Settings
+
+# `weed mini` listeners that devenv places itself so that two projects never clash.
+# Each gets its gRPC companion at port + 10000.
+INTERNAL_PORTS = ("s3.master", "s3.volume", "s3.filer", "s3.admin", "s3.grpc")
+EXTRA_PORTS = ("s3.iceberg", "s3.lance")
+
+
+class S3Service:
+    """An S3 endpoint with per-project keys on 127.0.0.1."""
+
+    name = "s3"
+
+    def port_keys(self, settings: Settings) -> dict[str, int]:
+        """The public S3 port, plus internal ports chosen freely."""
+        keys = {"s3": settings.s3.port}
+        keys.update(dict.fromkeys(INTERNAL_PORTS + EXTRA_PORTS, 0))
+        return keys
+
+    def compose_fragment(self, ctx: StackContext) -> dict[str, Any]:
+        """Filled in by the compose builder from compose/minio.yaml."""
+        return {}
+
+    def native_command(self, ctx: StackContext, layout: NativeLayout) -> NativeCommand:
+        """`weed mini` with every listener on 127.0.0.1 and the extras switched off."""
+        weed = str(layout.bin_dir / "weed") if layout.bin_dir else "weed"
+        p = ctx.port
+        argv = [
+            weed,
+            f"-logdir={layout.data_dir.parent}",
+            "mini",
+            f"-dir={layout.data_dir}",
+            f"-ip={HOST}",
+            f"-ip.bind={HOST}",
+            f"-s3.port={p('s3')}",
+            f"-s3.port.grpc={p('s3.grpc')}",
+            f"-s3.port.iceberg={p('s3.iceberg')}",
+            f"-s3.port.lance={p('s3.lance')}",
+            f"-master.port={p('s3.master')}",
+            f"-master.port.grpc={p('s3.master') + 10000}",
+            f"-volume.port={p('s3.volume')}",
+            f"-volume.port.grpc={p('s3.volume') + 10000}",
+            f"-filer.port={p('s3.filer')}",
+            f"-filer.port.grpc={p('s3.filer') + 10000}",
+            f"-admin.port={p('s3.admin')}",
+            f"-admin.port.grpc={p('s3.admin') + 10000}",
+            "-admin.ui=false",
+            "-webdav=false",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=256",
+        ]
+        env = {
+            "AWS_ACCESS_KEY_ID": ctx.secrets.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": ctx.secrets.s3_secret_key,
+        }
+        return NativeCommand(tuple(argv), env=env)
+
+    def probe(self, ctx: StackContext) -> Probe:
+        """Ready when the S3 API answers (an unauthenticated request gets 403, which is fine)."""
+        return HttpProbe(f"http://{HOST}:{ctx.port('s3')}/", below=500)
+
+    def environment(self, ctx: StackContext) -> dict[str, str]:
+        """The S3 variables an AWS SDK reads, pointing at the local store."""
+        buckets = list(ctx.settings.bucket_names().values())
+        return {
+            "S3_ENDPOINT_URL": self.url(ctx),
+            "S3_BUCKET_NAME": buckets[0] if buckets else "",
+            "AWS_ACCESS_KEY_ID": ctx.secrets.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": ctx.secrets.s3_secret_key,
+            "AWS_REGION": ctx.settings.s3.region,
+            "AWS_ENDPOINT_URL_S3": self.url(ctx),
+        }
+
+    def url(self, ctx: StackContext) -> str:
+        """The S3 endpoint."""
+        return f"http://{HOST}:{ctx.port('s3')}"
+
+
+SERVICE = S3Service()
