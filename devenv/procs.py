@@ -130,20 +130,19 @@ def _reap(pid: int) -> None:
         pass
 
 
-def stop(pid: int, expected_start: int, *, sig: int = signal.SIGTERM, timeout: float = 15.0) -> bool:
-    """Signal a recorded process and wait for it to exit; SIGKILL after the deadline.
-
-    Returns True if the process had to be killed.
-    """
-    if not is_running(pid, expected_start):
-        return False
-    os.kill(pid, sig)
-    if wait_exit(pid, expected_start, timeout=timeout):
-        return False
-    log.warning("pid %s did not exit within %s s; killing it", pid, timeout)
-    os.kill(pid, signal.SIGKILL)
-    wait_exit(pid, expected_start, timeout=5.0)
-    return True
+def stop(records: Sequence[tuple[int, int, int]], *, timeout: float = 15.0) -> list[int]:
+    """Signal recorded processes (pid, start time, signal) together, wait for all of them,
+    and SIGKILL those still alive at the deadline. Returns the pids that were running."""
+    alive = [(pid, st, sig) for pid, st, sig in records if is_running(pid, st)]
+    for pid, _, sig in alive:
+        os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    for pid, st, _ in alive:
+        if not wait_exit(pid, st, timeout=max(0.0, deadline - time.monotonic())):
+            log.warning("pid %s did not exit within %s s; killing it", pid, timeout)
+            os.kill(pid, signal.SIGKILL)
+            wait_exit(pid, st, timeout=5.0)
+    return [pid for pid, _, _ in alive]
 
 
 def wait_exit(pid: int, expected_start: int, *, timeout: float) -> bool:

@@ -262,15 +262,11 @@ class NativeRunner:
         )
 
     def _stop_names(self, names: list[str], state: ProjectState) -> list[str]:
-        """Stop the named services (postgres last, so clients go first), forget their records."""
-        stopped = []
-        for name in sorted(names, key=lambda n: n == "postgres"):
-            record = state.processes.pop(name, None)
-            if record is not None and is_running(record.pid, record.start_time):
-                stop(record.pid, record.start_time, sig=record.stop_signal, timeout=30)
-                stopped.append(name)
+        """Stop the named services together and forget their records."""
+        records = {n: state.processes.pop(n) for n in names if n in state.processes}
+        stopped = stop([(r.pid, r.start_time, r.stop_signal) for r in records.values()], timeout=30)
         save_state(self.state_dir, state)
-        return stopped
+        return [name for name, r in records.items() if r.pid in stopped]
 
 
 def _remove_stale_pidfile(data: Path) -> None:

@@ -56,6 +56,7 @@ class S3Service:
             "-webdav=false",
             "-master.telemetry=false",
             "-master.volumeSizeLimitMB=256",
+            "-volume.preStopSeconds=0",
         ]
         env = {
             "AWS_ACCESS_KEY_ID": ctx.secrets.s3_access_key,
