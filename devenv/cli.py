@@ -236,20 +236,22 @@ def doctor(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code: the only place that maps errors to codes."""
-    import click
-
     output.setup_logging(verbose=bool(os.environ.get("DEVENV_DEBUG")))
     try:
         code = app(args=argv, prog_name="devenv", standalone_mode=False)
     except DevenvError as exc:
         output.error(exc.message, exc.hint)
         return exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err = Interrupted("interrupted; whatever this command had started was stopped")
         output.error(err.message, "Run `devenv status` to see what runs.")
         return err.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            output.error(exc.format_message(), "Run `devenv --help`.")
         return exc.exit_code
     return code if isinstance(code, int) else 0
 

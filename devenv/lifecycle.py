@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devenv import database, migrations, objectstore
 from devenv.errors import ConfigError
@@ -16,11 +17,13 @@ from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
 from devenv.lock import project_lock
 from devenv.runners import Notify, Runner, ServiceStatus, StartReport
 from devenv.runners.select import select_runner
-from devenv.seeding import ProgressCallback, SeedReport, run_seed
 from devenv.services import HOST, StackContext
 from devenv.services.postgres import admin_conninfo, database_url
 from devenv.settings import Settings
 from devenv.state import load_secrets
+
+if TYPE_CHECKING:
+    from devenv.seeding import ProgressCallback, SeedReport
 
 log = logging.getLogger(__name__)
 LOCK_WAIT = 60.0
@@ -129,7 +132,7 @@ def _seed(
     settings: Settings, ctx: StackContext, *, progress: ProgressCallback | None = None
 ) -> SeedReport:
     """Fill the database and buckets with synthetic data."""
-    from devenv.seeding import S3Target
+    from devenv.seeding import S3Target, run_seed
 
     require_local(database_url(ctx), what="the seed target")
     access = _s3_access(ctx)

@@ -115,7 +115,7 @@ def load_state(state_dir: Path) -> ProjectState:
         return ProjectState()
     try:
         return ProjectState.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(
             f"{path} is damaged: {exc}",
             hint=f"Delete {path} and run `devenv up`; your data is kept.",

@@ -1,0 +1,85 @@
+"""The CLI in-process, without servers: exit codes and exact Error:/Hint: text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import devenv
+
+
+def test_help_lists_every_command_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    result = devenv(capsys, "--help")
+    assert result.code == 0
+    for command in ("init", "up", "down", "status", "logs", "env", "reset", "destroy", "seed", "check", "doctor"):
+        assert command in result.out
+        sub = devenv(capsys, command, "--help")
+        assert sub.code == 0 and "Example: devenv" in sub.out, command
+
+
+def test_init_writes_the_clinic_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    project = tmp_path / "My Clinic"
+    result = devenv(capsys, "init", "--example", "-C", str(project))
+    assert result.code == 0, result.err
+    assert "Next: devenv up" in result.out
+    assert 'name = "my-clinic"' in (project / "devenv.toml").read_text()
+    assert len(list((project / "migrations").glob("*.sql"))) == 3
+
+
+def test_init_never_overwrites_without_force(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "devenv.toml").write_text("# mine\n")
+    result = devenv(capsys, "init", "-C", str(tmp_path))
+    assert result.code == 4
+    assert result.err.startswith(f"Error: {tmp_path} already has devenv.toml")
+    assert "Hint: Nothing was written. Run `devenv init --force` to overwrite these files." in result.err
+    assert (tmp_path / "devenv.toml").read_text() == "# mine\n"
+    assert not (tmp_path / "migrations").exists()
+    assert devenv(capsys, "init", "--force", "-C", str(tmp_path)).code == 0
+    assert (tmp_path / "devenv.toml").read_text() != "# mine\n"
+
+
+def test_broken_config_starts_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "devenv.toml").write_text("[postgres]\nport = 'x'\n")
+    result = devenv(capsys, "up", "-C", str(tmp_path))
+    assert result.code == 4
+    assert result.err.splitlines()[0] == (
+        f"Error: {tmp_path / 'devenv.toml'}:2: postgres.port: must be an integer, not 'x'"
+    )
+    assert f"Hint: Fix `postgres.port` in {tmp_path / 'devenv.toml'}, then run the command again." in result.err
+    assert not (tmp_path / ".devenv").exists()
+
+
+def test_bad_flag_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = devenv(capsys, "up", "--scale", "huge", "-C", str(tmp_path))
+    assert result.code == 4
+    assert "Error: --seed-scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
+
+
+def test_status_of_a_new_project(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = devenv(capsys, "status", "-C", str(tmp_path))
+    assert result.code == 0
+    assert "postgres" in result.out and "stopped" in result.out
+
+
+def test_logs_of_an_unknown_service(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = devenv(capsys, "logs", "redis", "-C", str(tmp_path))
+    assert result.code == 4
+    assert "Error: no service named 'redis'" in result.err
+    assert "Hint: Choose one of: s3, postgres." in result.err
+
+
+@pytest.mark.parametrize("command", ["reset", "destroy"])
+def test_destructive_commands_need_yes_without_a_tty(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    result = devenv(capsys, command, "-C", str(tmp_path))
+    assert result.code == 1
+    assert "Error: refusing to delete data without confirmation" in result.err
+    assert "Hint: Add --yes." in result.err
+
+
+def test_down_when_nothing_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = devenv(capsys, "down", "--json", "-C", str(tmp_path))
+    assert result.code == 0
+    assert '"stopped": []' in result.out

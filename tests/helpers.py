@@ -1,0 +1,65 @@
+"""Helpers shared by the CLI and integration tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from devenv.cli import run
+
+
+@dataclass
+class Result:
+    """Exit code and captured output of one in-process CLI call."""
+
+    code: int
+    out: str
+    err: str
+
+
+def devenv(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    """Run the CLI in-process and capture what it printed."""
+    capsys.readouterr()
+    code = run(list(args))
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def devenv_process(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a child process (for signals and concurrency)."""
+    return subprocess.run(
+        [sys.executable, "-m", "devenv", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env if env is not None else dict(os.environ),
+    )
+
+
+@contextmanager
+def project_directory(prefix: str = "devenv-it-") -> Iterator[Path]:
+    """A project directory the unprivileged PostgreSQL user can reach; stops its stack at the end."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        if (path / ".devenv" / "state.json").exists():
+            run(["destroy", "--yes", "-C", str(path)])  # stops the servers by their recorded pids
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def env_local(project: Path) -> dict[str, str]:
+    """The variables devenv wrote into .env.local."""
+    values = dotenv_values(project / ".env.local")
+    return {k: v for k, v in values.items() if v is not None}
