@@ -10,11 +10,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from devenv.errors import ToolMissing
-from devenv.ports import free_pair, is_free, next_free
 from devenv.probes import wait_until_ready
 from devenv.procs import RunAs, is_running, run, spawn, start_time, stop, tail_file
 from devenv.runners import Notify, ServiceStatus, StartReport
 from devenv.runners.select import stack_services
+from devenv.runners.portplan import choose_ports
 from devenv.runners.pgbin import data_dir_major, find_binaries
 from devenv.runners.service_user import (
     check_executable,
@@ -61,7 +61,7 @@ class NativeRunner:
         state = load_state(self.state_dir)
         ports: dict[str, int] = {}
         for service in self.services:
-            for key, preferred in service.port_keys(self.settings).items():
+            for key, preferred in service.port_keys(self.settings, native=True).items():
                 ports[key] = state.ports.get(key, preferred)
         return StackContext(self.settings, self.secrets, ports)
 
@@ -97,7 +97,9 @@ class NativeRunner:
         running = {
             name for name, rec in state.processes.items() if is_running(rec.pid, rec.start_time)
         }
-        notices = self._choose_ports(state, running)
+        state.ports, notices = choose_ports(
+            self.services, self.settings, state.ports, running, native=True
+        )
         ctx = StackContext(self.settings, self.secrets, dict(state.ports))
         todo = [s for s in self.services if s.name not in running]
         started: list[str] = []
@@ -148,35 +150,6 @@ class NativeRunner:
                     time.sleep(0.2)
 
     # -- steps -------------------------------------------------------------------------------
-
-    def _choose_ports(self, state: ProjectState, running: set[str]) -> list[str]:
-        """Keep the ports of running services; find free ones for the rest, and say so."""
-        notices: list[str] = []
-        taken: set[int] = set()
-        for service in self.services:
-            keys = service.port_keys(self.settings)
-            if service.name in running:
-                taken.update(state.ports[k] for k in keys)
-                continue
-            for key, preferred in keys.items():
-                port = self._pick(key, preferred, state, taken)
-                if preferred and port != preferred:
-                    notices.append(
-                        f"Port {preferred} ({key}) is taken by another program; using {port}."
-                    )
-                state.ports[key] = port
-                taken.update({port, port + 10000})
-        return notices
-
-    @staticmethod
-    def _pick(key: str, preferred: int, state: ProjectState, taken: set[int]) -> int:
-        """The preferred port, or the next free one; internal ports stay stable between runs."""
-        if preferred:
-            return next_free(preferred, avoid=taken)
-        previous = state.ports.get(key)
-        if previous and previous not in taken and is_free(previous) and is_free(previous + 10000):
-            return previous
-        return free_pair(avoid=taken)
 
     def _start(self, service: Service, ctx: StackContext, state: ProjectState) -> None:
         """Prepare and spawn one service, recording its process."""

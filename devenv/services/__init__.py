@@ -50,8 +50,8 @@ class Service(Protocol):
 
     name: str
 
-    def port_keys(self, settings: Settings) -> dict[str, int]:
-        """Preferred host ports by key; 0 means 'any free port' (internal listeners)."""
+    def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
+        """Preferred host ports by key in one runtime; 0 means 'any free port' (internal)."""
 
     def compose_fragment(self, ctx: StackContext) -> dict[str, Any]:
         """This service's part of the compose stack, as data."""

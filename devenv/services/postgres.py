@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from devenv.compose import fragment, published
+from devenv.images import image
 from devenv.probes import Probe, SqlProbe
 from devenv.services import HOST, NativeCommand, NativeLayout, StackContext
 from devenv.settings import Settings
@@ -28,13 +30,25 @@ class PostgresService:
 
     name = "postgres"
 
-    def port_keys(self, settings: Settings) -> dict[str, int]:
+    def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
         """One public port: the database."""
         return {"postgres": settings.postgres.port}
 
     def compose_fragment(self, ctx: StackContext) -> dict[str, Any]:
-        """Filled in by the compose builder from compose/postgres.yaml."""
-        return {}
+        """compose/postgres.yaml with the image, port and credentials of this project."""
+        pg = ctx.settings.postgres
+        frag = fragment("postgres")
+        service = frag["services"]["postgres"]
+        service["image"] = image(ctx.settings, "postgres")
+        service["environment"] = {
+            "POSTGRES_USER": pg.user,
+            "POSTGRES_PASSWORD": "${DEVENV_POSTGRES_PASSWORD:?run devenv compose}",
+            "POSTGRES_DB": pg.database,
+        }
+        service["ports"] = [published(ctx.port("postgres"), 5432)]
+        if pg.version >= 18:  # the official 18+ images keep PGDATA in a versioned subdirectory
+            service["volumes"] = ["postgres-data:/var/lib/postgresql"]
+        return frag
 
     def initdb_argv(self, layout: NativeLayout, pwfile: Path, *, user: str) -> tuple[str, ...]:
         """Create a cluster; the superuser password is read from pwfile."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from devenv.compose import fragment, published
+from devenv.images import image
 from devenv.probes import HttpProbe, Probe
 from devenv.services import HOST, NativeCommand, NativeLayout, StackContext
 from devenv.settings import Settings
@@ -19,15 +21,28 @@ class S3Service:
 
     name = "s3"
 
-    def port_keys(self, settings: Settings) -> dict[str, int]:
-        """The public S3 port, plus internal ports chosen freely."""
-        keys = {"s3": settings.s3.port}
-        keys.update(dict.fromkeys(INTERNAL_PORTS + EXTRA_PORTS, 0))
-        return keys
+    def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
+        """The S3 port; natively also weed's internal ports, in Docker MinIO's console."""
+        if native:
+            return {"s3": settings.s3.port, **dict.fromkeys(INTERNAL_PORTS + EXTRA_PORTS, 0)}
+        return {"s3": settings.s3.port, "s3.console": settings.s3.console_port}
 
     def compose_fragment(self, ctx: StackContext) -> dict[str, Any]:
-        """Filled in by the compose builder from compose/minio.yaml."""
-        return {}
+        """compose/minio.yaml with the image, ports and keys of this project."""
+        frag = fragment("minio")
+        service = frag["services"]["s3"]
+        service["image"] = image(ctx.settings, "minio")
+        service["environment"] = {
+            "MINIO_ROOT_USER": "${DEVENV_S3_ACCESS_KEY:?run devenv compose}",
+            "MINIO_ROOT_PASSWORD": "${DEVENV_S3_SECRET_KEY:?run devenv compose}",
+            "MINIO_REGION": ctx.settings.s3.region,
+            "MINIO_BROWSER_REDIRECT": "false",
+        }
+        service["ports"] = [
+            published(ctx.port("s3"), 9000),
+            published(ctx.port("s3.console"), 9001),
+        ]
+        return frag
 
     def native_command(self, ctx: StackContext, layout: NativeLayout) -> NativeCommand:
         """`weed mini` with every listener on 127.0.0.1 and the extras switched off."""

@@ -1,0 +1,203 @@
+"""Read the migrated schema from pg_catalog."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+
+from devenv.seeding.model import Check, Column, ForeignKey, PgType, Schema, Table, UniqueKey
+
+_SKIP_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast", "devenv_meta"]
+
+_TABLES = """
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'p'
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname <> ALL(%s) AND n.nspname NOT LIKE 'pg\\_%%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname
+"""
+
+_COLUMNS = """
+SELECT a.attrelid, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attidentity,
+       a.attgenerated <> '', pg_get_expr(d.adbin, d.adrelid),
+       d.oid IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM pg_depend dp JOIN pg_proc p ON p.oid = dp.refobjid
+           WHERE dp.classid = 'pg_attrdef'::regclass AND dp.objid = d.oid
+             AND dp.refclassid = 'pg_proc'::regclass AND p.provolatile <> 'i'),
+       sq.seqstart, sq.seqincrement
+FROM pg_attribute a
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN LATERAL (
+    SELECT s.seqstart, s.seqincrement FROM pg_depend dep
+    JOIN pg_sequence s ON s.seqrelid = dep.objid
+    WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+      AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a', 'i') LIMIT 1) sq ON true
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, con.confkey,
+       pg_get_constraintdef(con.oid)
+FROM pg_constraint con
+WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY con.conrelid, con.conname
+"""
+
+_UNIQUE_INDEXES = """
+SELECT i.indrelid, ic.relname, i.indexprs IS NOT NULL,
+       ARRAY(SELECT DISTINCT d.refobjsubid::int FROM pg_depend d
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+               AND d.refobjid = i.indrelid AND d.refobjsubid > 0) || i.indkey::int2[]::int[]
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indisunique AND i.indrelid = ANY(%s)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
+                  AND c.conrelid = i.indrelid)
+ORDER BY i.indrelid, ic.relname
+"""
+
+_TRIGGERS = "SELECT DISTINCT tgrelid FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = ANY(%s)"
+
+_TYPES = """
+SELECT t.oid, format_type(t.oid, NULL), t.typname, t.typtype, t.typbasetype, t.typtypmod,
+       t.typnotnull, t.typelem, t.typcategory
+FROM pg_type t WHERE t.oid = ANY(%s)
+"""
+
+_ENUMS = "SELECT enumtypid, enumlabel FROM pg_enum WHERE enumtypid = ANY(%s) ORDER BY enumsortorder"
+_DOMAIN_CHECKS = """
+SELECT contypid, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE contypid = ANY(%s) AND contype = 'c' ORDER BY conname
+"""
+
+_BASES = {
+    "int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "name",
+    "citext", "bytea", "bool", "uuid", "date", "timestamp", "timestamptz", "time", "timetz",
+    "interval", "json", "jsonb", "inet", "cidr", "money", "macaddr",
+}  # fmt: skip
+
+
+def read_schema(conn: psycopg.Connection[Any]) -> Schema:
+    """Return every user table of the database with its columns and constraints."""
+    rows = conn.execute(_TABLES, [_SKIP_SCHEMAS]).fetchall()
+    oids = [r[0] for r in rows]
+    columns = _read_columns(conn, oids)
+    constraints = conn.execute(_CONSTRAINTS, [oids]).fetchall()
+    indexes = conn.execute(_UNIQUE_INDEXES, [oids]).fetchall()
+    triggers = {r[0] for r in conn.execute(_TRIGGERS, [oids]).fetchall()}
+    names = {oid: f"{nsp}.{rel}" for oid, nsp, rel, _ in rows}
+    attnames = _attnum_maps(conn, oids)
+    tables: dict[str, Table] = {}
+    for oid, nsp, rel, partitioned in rows:
+        uniques, fks, checks = _table_constraints(oid, constraints, indexes, attnames, names)
+        tables[names[oid]] = Table(
+            schema=nsp,
+            name=rel,
+            columns=tuple(columns.get(oid, [])),
+            uniques=uniques,
+            foreign_keys=fks,
+            checks=checks,
+            partitioned=bool(partitioned),
+            user_triggers=oid in triggers,
+        )
+    return Schema(tables)
+
+
+def _attnum_maps(conn: psycopg.Connection[Any], oids: list[int]) -> dict[int, dict[int, str]]:
+    """Map table oid -> attnum -> column name (attnums have gaps after dropped columns)."""
+    query = "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY(%s) AND attnum > 0"
+    out: dict[int, dict[int, str]] = defaultdict(dict)
+    for rel, num, name in conn.execute(query, [oids]).fetchall():
+        out[rel][num] = name
+    return out
+
+
+def _read_columns(conn: psycopg.Connection[Any], oids: list[int]) -> dict[int, list[Column]]:
+    """Return the columns of each table, in attnum order."""
+    rows = conn.execute(_COLUMNS, [oids]).fetchall()
+    types = _read_types(conn, {(r[2], r[3]) for r in rows})
+    out: dict[int, list[Column]] = defaultdict(list)
+    for rel, name, typ, mod, notnull, ident, gen, default, const, start, inc in rows:
+        seq = (int(start), int(inc)) if start is not None else None
+        out[rel].append(
+            Column(
+                name=name,
+                type=types[(typ, mod)],
+                notnull=bool(notnull),
+                default=default,
+                default_constant=bool(const),
+                identity=ident or "",
+                generated=bool(gen),
+                sequence=seq,
+            )
+        )
+    return out
+
+
+def _read_types(
+    conn: psycopg.Connection[Any], wanted: set[tuple[int, int]]
+) -> dict[tuple[int, int], PgType]:
+    """Resolve (type oid, typmod) pairs, following domains and array elements."""
+    info: dict[int, tuple[Any, ...]] = {}
+    todo = {oid for oid, _ in wanted}
+    while todo:
+        for row in conn.execute(_TYPES, [list(todo)]).fetchall():
+            info[row[0]] = row
+        todo = {r[4] for r in info.values() if r[4]} | {r[7] for r in info.values() if r[7]}
+        todo -= set(info)
+    labels: dict[int, list[str]] = defaultdict(list)
+    for oid, label in conn.execute(_ENUMS, [list(info)]).fetchall():
+        labels[oid].append(label)
+    checks: dict[int, list[str]] = defaultdict(list)
+    for oid, expr in conn.execute(_DOMAIN_CHECKS, [list(info)]).fetchall():
+        checks[oid].append(expr)
+
+    def build(oid: int, mod: int) -> PgType:
+        _, shown, typname, typtype, basetype, typtypmod, notnull, elem, category = info[oid]
+        if typtype == "d":
+            base = build(basetype, typtypmod if typtypmod >= 0 else mod)
+            inner_checks = tuple(checks.get(oid, [])) + base.checks
+            return PgType(oid, shown, base.base, base.typmod, base.labels, base.element,
+                          inner_checks, bool(notnull) or base.notnull)  # fmt: skip
+        if typtype == "e":
+            return PgType(oid, shown, "enum", mod, tuple(labels.get(oid, [])))
+        if category == "A" and elem:
+            return PgType(oid, shown, "array", mod, element=build(elem, mod))
+        base_name = typname if typname in _BASES else "unsupported"
+        return PgType(oid, shown, base_name, mod)
+
+    return {(oid, mod): build(oid, mod) for oid, mod in wanted}
+
+
+def _table_constraints(
+    oid: int,
+    constraints: list[tuple[Any, ...]],
+    indexes: list[tuple[Any, ...]],
+    attnames: dict[int, dict[int, str]],
+    names: dict[int, str],
+) -> tuple[tuple[UniqueKey, ...], tuple[ForeignKey, ...], tuple[Check, ...]]:
+    """Split one table's constraints and unique indexes into keys, foreign keys and checks."""
+    cols = attnames.get(oid, {})
+    uniques: list[UniqueKey] = []
+    fks: list[ForeignKey] = []
+    checks: list[Check] = []
+    for rel, name, kind, key, frel, fkey, definition in constraints:
+        if rel != oid:
+            continue
+        if kind in ("p", "u"):
+            uniques.append(UniqueKey(name, tuple(cols[k] for k in key), primary=kind == "p"))
+        elif kind == "f" and frel in names:
+            ref = attnames.get(frel, {})
+            fks.append(ForeignKey(name, tuple(cols[k] for k in key), names[frel],
+                                  tuple(ref[k] for k in fkey)))  # fmt: skip
+        elif kind == "c":
+            checks.append(Check(name, definition))
+    for rel, name, has_expr, keys in indexes:
+        if rel == oid:
+            used = tuple(dict.fromkeys(cols[k] for k in keys if k > 0))
+            uniques.append(UniqueKey(name, used, expression=bool(has_expr)))
+    return tuple(uniques), tuple(fks), tuple(checks)

@@ -1,0 +1,224 @@
+"""Type semantics: turn literals into raw values, raw values into binary COPY fields, and back to text."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import struct
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from devenv.seeding.model import PgType
+
+NULL = b"\xff\xff\xff\xff"
+DAY_US = 86_400_000_000
+_EPOCH_DATE = date(2000, 1, 1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_LEN = struct.Struct("!i")
+_I2 = struct.Struct("!ih")
+_I4 = struct.Struct("!ii")
+_I8 = struct.Struct("!iq")
+_F4 = struct.Struct("!if")
+_F8 = struct.Struct("!id")
+_INTERVAL = struct.Struct("!iqii")
+_TIMETZ = struct.Struct("!iqi")
+
+TEXT_BASES = {"text", "varchar", "bpchar", "name", "citext", "enum"}
+INT_BASES = {"int2", "int4", "int8"}
+INT_LIMITS = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
+TEMPORAL_BASES = {"date", "timestamp", "timestamptz", "time", "timetz", "interval"}
+Encoder = Callable[[Any], bytes]
+
+
+def text_field(value: str) -> bytes:
+    """Encode one text value as a binary COPY field."""
+    data = value.encode()
+    return _LEN.pack(len(data)) + data
+
+
+def to_date(value: date) -> int:
+    """Return days since 2000-01-01, PostgreSQL's date epoch."""
+    return (value - _EPOCH_DATE).days
+
+
+def to_timestamp(value: datetime) -> int:
+    """Return microseconds since 2000-01-01 UTC (naive values count as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def coerce(value: Any, pgtype: PgType) -> Any:
+    """Convert a TOML value or a CHECK literal to the raw form used for `pgtype`."""
+    base = pgtype.base
+    if value is None:
+        return None
+    if base == "array":
+        assert pgtype.element is not None
+        return [coerce(v, pgtype.element) for v in value]
+    if base in INT_BASES:
+        return int(value)
+    if base in ("float4", "float8"):
+        return float(value)
+    if base in ("numeric", "money"):
+        return Decimal(str(value))
+    if base == "bool":
+        return value if isinstance(value, bool) else str(value).lower() in ("t", "true", "1")
+    if base in ("date", "timestamp", "timestamptz", "time", "timetz", "interval"):
+        return _coerce_temporal(value, base)
+    if base == "uuid":
+        return uuid.UUID(str(value)).bytes
+    if base in ("json", "jsonb"):
+        return value
+    if base == "bytea":
+        return value if isinstance(value, bytes) else str(value).encode()
+    return str(value)
+
+
+def _coerce_temporal(value: Any, base: str) -> int:
+    """Convert dates, datetimes, ISO strings and `N unit` intervals to integer units."""
+    if isinstance(value, int):
+        return value
+    if base == "interval":
+        return parse_duration(str(value))
+    if base in ("time", "timetz"):
+        moment = value if isinstance(value, time) else time.fromisoformat(str(value)[:15])
+        return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        moment = datetime.fromisoformat(str(value))
+    if base == "date":
+        return to_date(moment.date())
+    return to_timestamp(moment)
+
+
+_UNITS = {"us": 1, "ms": 1000, "s": 1_000_000, "m": 60_000_000, "min": 60_000_000,
+          "h": 3_600_000_000, "d": DAY_US, "day": DAY_US, "days": DAY_US, "w": 7 * DAY_US,
+          "minutes": 60_000_000, "hours": 3_600_000_000, "seconds": 1_000_000, "weeks": 7 * DAY_US,
+          "y": 365 * DAY_US, "years": 365 * DAY_US}  # fmt: skip
+
+
+def parse_duration(text: str) -> int:
+    """Parse `90m`, `2h`, `3 days`, `1y` into microseconds."""
+    number = text.strip().rstrip("abcdefghijklmnopqrstuvwxyz ").strip()
+    unit = text.strip()[len(number) :].strip().lower() or "s"
+    if unit not in _UNITS or not number:
+        raise ValueError(f"cannot read duration {text!r}; use e.g. 90m, 2h, 3d, 1y")
+    return int(float(number) * _UNITS[unit])
+
+
+def display(value: Any, pgtype: PgType) -> str:
+    """Render a raw value as text, for templates and object contents."""
+    base = pgtype.base
+    if value is None:
+        return ""
+    if base == "uuid":
+        return str(uuid.UUID(bytes=value))
+    if base == "date":
+        return (_EPOCH_DATE + timedelta(days=value)).isoformat()
+    if base in ("timestamp", "timestamptz"):
+        return (_EPOCH + timedelta(microseconds=value)).isoformat()
+    if base in ("json", "jsonb"):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def encoder(pgtype: PgType) -> Encoder:
+    """Return a function that turns a raw value (or None) into a binary COPY field."""
+    inner = _payload_encoder(pgtype)
+
+    def encode(value: Any) -> bytes:
+        return NULL if value is None else inner(value)
+
+    return encode
+
+
+def _payload_encoder(pgtype: PgType) -> Encoder:
+    """Pick the binary encoder for one base type."""
+    simple: dict[str, Encoder] = {
+        "int2": lambda v: _I2.pack(2, v),
+        "int4": lambda v: _I4.pack(4, v),
+        "int8": lambda v: _I8.pack(8, v),
+        "float4": lambda v: _F4.pack(4, v),
+        "float8": lambda v: _F8.pack(8, v),
+        "bool": lambda v: b"\x00\x00\x00\x01\x01" if v else b"\x00\x00\x00\x01\x00",
+        "uuid": lambda v: b"\x00\x00\x00\x10" + v,
+        "bytea": lambda v: _LEN.pack(len(v)) + v,
+        "date": lambda v: _I4.pack(4, v),
+        "timestamp": lambda v: _I8.pack(8, v),
+        "timestamptz": lambda v: _I8.pack(8, v),
+        "time": lambda v: _I8.pack(8, v),
+        "timetz": lambda v: _TIMETZ.pack(12, v, 0),
+        "interval": lambda v: _INTERVAL.pack(16, v, 0, 0),
+        "numeric": lambda v: _field(numeric_payload(Decimal(v))),
+        "money": lambda v: _I8.pack(8, int(Decimal(v) * 100)),
+        "json": lambda v: text_field(json.dumps(v, separators=(", ", ": "))),
+        "jsonb": lambda v: _field(b"\x01" + json.dumps(v, separators=(", ", ": ")).encode()),
+        "inet": lambda v: _field(inet_payload(str(v), cidr=False)),
+        "cidr": lambda v: _field(inet_payload(str(v), cidr=True)),
+        "macaddr": lambda v: _field(v if isinstance(v, bytes) else bytes.fromhex(v.replace(":", ""))),
+    }
+    if pgtype.base in simple:
+        return simple[pgtype.base]
+    if pgtype.base in TEXT_BASES:
+        return text_field
+    if pgtype.base == "array" and pgtype.element is not None:
+        return _array_encoder(pgtype.element)
+    raise ValueError(f"type {pgtype.name} has no binary encoder")
+
+
+def _field(payload: bytes) -> bytes:
+    """Prefix a payload with its length."""
+    return _LEN.pack(len(payload)) + payload
+
+
+def numeric_payload(value: Decimal) -> bytes:
+    """Encode a Decimal in PostgreSQL's binary numeric format (base-10000 digits)."""
+    negative = value < 0
+    text = format(abs(value), "f")
+    whole, _, frac = text.partition(".")
+    dscale = len(frac)
+    whole = whole.zfill((len(whole) + 3) // 4 * 4)
+    frac = frac.ljust((len(frac) + 3) // 4 * 4, "0")
+    groups = [int(whole[i : i + 4]) for i in range(0, len(whole), 4)]
+    weight = len(groups) - 1
+    groups += [int(frac[i : i + 4]) for i in range(0, len(frac), 4)]
+    while groups and groups[0] == 0:
+        groups.pop(0)
+        weight -= 1
+    while groups and groups[-1] == 0:
+        groups.pop()
+    if not groups:
+        weight = 0
+    sign = 0x4000 if negative and groups else 0
+    return struct.pack(f"!hhHH{len(groups)}H", len(groups), weight, sign, dscale, *groups)
+
+
+def inet_payload(text: str, *, cidr: bool) -> bytes:
+    """Encode an inet/cidr value: family, bits, is_cidr, length, address bytes."""
+    network = ipaddress.ip_interface(text)
+    family = 2 if network.version == 4 else 3
+    packed = network.ip.packed if not cidr else network.network.network_address.packed
+    return bytes([family, network.network.prefixlen, int(cidr), len(packed)]) + packed
+
+
+def _array_encoder(element: PgType) -> Encoder:
+    """Encode a one-dimensional array of `element` values."""
+    inner = encoder(element)
+    oid = element.oid
+
+    def encode(values: Any) -> bytes:
+        items = list(values)
+        if not items:
+            return _field(struct.pack("!iii", 0, 0, oid))
+        has_null = int(any(v is None for v in items))
+        head = struct.pack("!iiiii", 1, has_null, oid, len(items), 1)
+        return _field(head + b"".join(inner(v) for v in items))
+
+    return encode
