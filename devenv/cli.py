@@ -220,6 +220,20 @@ def check(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
         raise typer.Exit(3)
 
 
+@app.command("compose")
+def compose_cmd(
+    project: ProjectOpt = Path("."),
+    stdout: Annotated[bool, typer.Option("--stdout", help="Print the YAML instead.")] = False,
+) -> None:
+    """Write the project's Docker Compose stack to .devenv/compose.yaml.
+
+    Example: devenv compose && docker compose -f .devenv/compose.yaml config
+    """
+    from devenv.lifecycle import compose
+
+    views.compose_done(compose(_invocation(project), write=not stdout), stdout=stdout)
+
+
 @app.command()
 def doctor(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
     """Check the tools and ports devenv needs.

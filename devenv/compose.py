@@ -38,12 +38,22 @@ def build_stack(ctx: StackContext, services: Iterable[Service]) -> dict[str, Any
     stack["name"] = project_name(ctx.settings.name)
     for service in services:
         stack = merge(stack, service.compose_fragment(ctx))
+    stack["services"] = {name: _ordered(svc) for name, svc in stack.get("services", {}).items()}
     label = {LABEL: ctx.settings.name}
     for section in ("services", "volumes", "networks"):
         for entry in stack.get(section, {}).values():
             if isinstance(entry, dict):
                 entry.setdefault("labels", {}).update(label)
     return stack
+
+
+_KEY_ORDER = ("image", "profiles", "command", "environment", "ports", "volumes", "depends_on")
+
+
+def _ordered(service: dict[str, Any]) -> dict[str, Any]:
+    """Put the keys a reader looks for first at the top of each service."""
+    first = {k: service[k] for k in _KEY_ORDER if k in service}
+    return {**first, **{k: v for k, v in service.items() if k not in first}}
 
 
 def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from devenv.envfile import ENV_FILE, ensure_gitignored, user_section, write_env_
 from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
 from devenv.lock import project_lock
 from devenv.runners import Notify, Runner, ServiceStatus, StartReport
-from devenv.runners.select import select_runner
+from devenv.runners.select import check_switch, select_runner
 from devenv.services import HOST, StackContext
 from devenv.services.postgres import admin_conninfo, database_url
 from devenv.settings import Settings
@@ -82,6 +82,7 @@ def up(inv: Invocation) -> UpResult:
     report = check_credentials(inv)
     with project_lock(inv.settings.state_dir, timeout=inv.lock_wait, on_wait=inv.notify):
         runner = _runner(inv)
+        check_switch(inv.settings, runner, notify=inv.notify)
         start = runner.up(timeout=inv.ready_timeout)
         try:
             created, applied, buckets, seed = _provision(inv, _context(runner, start))
@@ -147,6 +148,28 @@ def _seed(
         buckets=settings.bucket_names(),
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    """The generated compose stack: where it was written, and its YAML."""
+
+    path: Path | None
+    yaml: str
+
+
+def compose(inv: Invocation, *, write: bool = True) -> ComposeResult:
+    """Generate the project's compose stack (no engine needed); write it unless asked not to."""
+    from devenv.compose import build_stack, render, write_stack
+    from devenv.runners.docker import DockerRunner
+    from devenv.runners.select import stack_services
+
+    secrets = load_secrets(inv.settings.state_dir)
+    assert secrets is not None
+    ctx = DockerRunner(inv.settings, secrets).context()
+    services = stack_services(inv.settings)
+    path = write_stack(ctx, services) if write else None
+    return ComposeResult(path, render(build_stack(ctx, services)))
 
 
 def down(inv: Invocation) -> list[str]:

@@ -8,11 +8,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from devenv.errors import ServiceNotReady
-from devenv.procs import tail_file
 
 
 class Probe(Protocol):
@@ -88,7 +86,7 @@ def wait_until_ready(
     *,
     service: str,
     timeout: float,
-    log_path: Path | None = None,
+    log_tail: Callable[[], str] | None = None,
     alive: Callable[[], bool] | None = None,
     interval: float = 0.05,
 ) -> float:
@@ -106,18 +104,20 @@ def wait_until_ready(
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
             last_error = f"{type(exc).__name__}: {exc}".strip()
         if alive is not None and not alive():
-            raise _not_ready(service, "exited before it was ready", last_error, log_path)
+            raise _not_ready(service, "exited before it was ready", last_error, log_tail)
         if time.monotonic() >= deadline:
             detail = f"did not accept {probe.describe()} within {timeout:g} s"
-            raise _not_ready(service, detail, last_error, log_path)
+            raise _not_ready(service, detail, last_error, log_tail)
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
         interval = min(interval * 1.5, 0.5)
 
 
-def _not_ready(service: str, detail: str, last_error: str, log_path: Path | None) -> ServiceNotReady:
+def _not_ready(
+    service: str, detail: str, last_error: str, log_tail: Callable[[], str] | None
+) -> ServiceNotReady:
     """Build the error with the last probe error and the tail of the service's log."""
     message = f"{service} {detail}. Last error: {last_error}"
-    tail = tail_file(log_path) if log_path else ""
+    tail = log_tail() if log_tail else ""
     if tail:
-        message += f"\nLast lines of {log_path}:\n{tail}"
+        message += f"\nLast lines of the {service} log:\n{tail}"
     return ServiceNotReady(message, hint=f"Run `devenv logs {service}` for the whole log.")

@@ -12,7 +12,7 @@ from devenv import output
 if TYPE_CHECKING:
     from devenv.doctor import Check
     from devenv.guard import Finding, GuardReport
-    from devenv.lifecycle import ResetResult, UpResult
+    from devenv.lifecycle import ComposeResult, ResetResult, UpResult
     from devenv.project import InitResult
     from devenv.runners import ServiceStatus
     from devenv.seeding import SeedReport
@@ -197,6 +197,15 @@ def _acknowledged(findings: Sequence[Finding]) -> None:
     """Every run lists the findings the project acknowledged."""
     for f in findings:
         output.notice(f"Acknowledged in devenv.toml: {f.fingerprint} ({f.provider} {f.kind} at {f.source})")
+
+
+def compose_done(result: ComposeResult, *, stdout: bool) -> None:
+    """The YAML, or where it was written and how to use it by hand."""
+    if stdout or result.path is None:
+        output.line(result.yaml.rstrip())
+        return
+    output.line(f"Wrote {result.path}")
+    output.line(f"Run it yourself: docker compose -f {result.path} up -d")
 
 
 def doctor(checks: Sequence[Check], *, as_json: bool) -> None:

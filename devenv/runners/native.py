@@ -101,6 +101,7 @@ class NativeRunner:
             self.services, self.settings, state.ports, running, native=True
         )
         ctx = StackContext(self.settings, self.secrets, dict(state.ports))
+        state.runtime = self.name
         todo = [s for s in self.services if s.name not in running]
         started: list[str] = []
         try:
@@ -230,7 +231,7 @@ class NativeRunner:
             service.probe(ctx),
             service=service.name,
             timeout=timeout,
-            log_path=self.log_path(service.name),
+            log_tail=lambda: self.read_log(service.name, lines=20),
             alive=alive,
         )
 

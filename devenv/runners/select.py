@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from devenv.errors import DevenvError
 from devenv.runners import Notify, Runner
 from devenv.services import Service
 from devenv.services import postgres as pg_service
 from devenv.services import s3 as s3_service
 from devenv.settings import Settings
-from devenv.state import Secrets
+from devenv.state import Secrets, load_state
 
 
 def stack_services(settings: Settings) -> tuple[Service, ...]:
@@ -15,8 +16,66 @@ def stack_services(settings: Settings) -> tuple[Service, ...]:
     return (s3_service.SERVICE, pg_service.SERVICE)
 
 
+def resolve_runtime(settings: Settings, *, notify: Notify) -> str:
+    """`native` or `docker`. `auto` stays where the project's data lives; for a new project it
+    takes Docker when an engine answers, else native (and says so)."""
+    if settings.runtime != "auto":
+        return settings.runtime
+    previous = load_state(settings.state_dir).runtime
+    if previous in ("native", "docker"):
+        return previous
+    from devenv import engine
+
+    if engine.available():
+        return "docker"
+    notify("No Docker engine answered; using the native runtime (local processes).")
+    return "native"
+
+
 def select_runner(settings: Settings, secrets: Secrets, *, notify: Notify) -> Runner:
-    """`native` and `auto` run local processes; `docker` comes with the Docker runtime."""
+    """The runner for the resolved runtime."""
+    if resolve_runtime(settings, notify=notify) == "docker":
+        from devenv.runners.docker import DockerRunner
+
+        return DockerRunner(settings, secrets, notify=notify)
     from devenv.runners.native import NativeRunner
 
     return NativeRunner(settings, secrets, notify=notify)
+
+
+def check_switch(settings: Settings, target: Runner, *, notify: Notify) -> None:
+    """Before `up` in another runtime than last time: refuse while the old stack runs, and
+    say plainly where the old data stays."""
+    state = load_state(settings.state_dir)
+    previous = state.runtime
+    if previous is None or previous == target.name:
+        return
+    if _still_running(settings, previous, state.processes):
+        raise DevenvError(
+            f"this project's {previous} stack is running; stop it before starting the "
+            f"{target.name} runtime",
+            hint=f"Run `devenv down --runtime {previous}`, then `devenv up --runtime {target.name}`.",
+        )
+    where = (
+        f"the native data directories under {settings.state_dir}"
+        if previous == "native"
+        else f"the Docker volumes of compose project {settings.name!r}"
+    )
+    notify(
+        f"Switching this project from the {previous} runtime to {target.name}: the {target.name} "
+        f"stack has its own, separate data. Nothing was deleted; {where} are kept and "
+        f"`devenv up --runtime {previous}` brings them back."
+    )
+
+
+def _still_running(settings: Settings, runtime: str, processes: object) -> bool:
+    """True if the stack of the other runtime still runs."""
+    if runtime == "native":
+        return bool(processes)
+    from devenv import engine
+    from devenv.compose import project_name
+
+    if not engine.available():
+        return False
+    label = f"com.docker.compose.project={project_name(settings.name)}"
+    return bool(engine.connect().containers.list(filters={"label": label}))

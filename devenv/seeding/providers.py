@@ -1,0 +1,332 @@
+"""Named providers: each builds a small list of realistic values once, rows then draw from it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from devenv.seeding.pools import pairs, words
+from devenv.seeding.values import DAY_US
+
+BASE = 4096
+YEAR_US = 365 * DAY_US
+
+
+@dataclass(frozen=True)
+class Made:
+    """A provider's values and their kind: text, int, decimal, date, timestamp, time, bool, json, inet."""
+
+    values: list[Any]
+    kind: str
+    weights: list[float] | None = None
+
+
+Args = Mapping[str, Any]
+Builder = Callable[[Args, random.Random, int], Made]
+_REGISTRY: dict[str, Builder] = {}
+
+
+def provider(*names: str) -> Callable[[Builder], Builder]:
+    """Register a builder under one or more provider names."""
+
+    def register(fn: Builder) -> Builder:
+        for name in names:
+            _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def names() -> list[str]:
+    """Return every provider name, sorted."""
+    return sorted(_REGISTRY)
+
+
+def build(name: str, args: Args, rnd: random.Random, anchor: int) -> Made:
+    """Run provider `name` (KeyError if unknown; ValueError/TypeError on bad arguments)."""
+    if name.startswith("faker."):
+        return _faker(name[6:], args, rnd)
+    return _REGISTRY[name](args, rnd, anchor)
+
+
+def _n(args: Args, rnd: random.Random, fn: Callable[[], Any], size: int = BASE) -> list[Any]:
+    """Call fn `size` times (fn closes over rnd)."""
+    return [fn() for _ in range(int(args.get("pool_size", size)))]
+
+
+def _text(values: list[Any]) -> Made:
+    return Made(values, "text")
+
+
+@provider("first_name")
+def _first(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(words("first_names")))
+
+
+@provider("last_name")
+def _last(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(words("last_names")))
+
+
+@provider("full_name", "name")
+def _full(args: Args, rnd: random.Random, anchor: int) -> Made:
+    first, last = words("first_names"), words("last_names")
+    return _text(_n(args, rnd, lambda: f"{rnd.choice(first)} {rnd.choice(last)}"))
+
+
+@provider("username")
+def _username(args: Args, rnd: random.Random, anchor: int) -> Made:
+    first, last = words("first_names"), words("last_names")
+    return _text(_n(args, rnd, lambda: f"{rnd.choice(first)}{rnd.choice(last)[:3]}".lower()))
+
+
+@provider("company")
+def _company(args: Args, rnd: random.Random, anchor: int) -> Made:
+    last = words("last_names")
+    suffixes = list(args.get("suffixes", words("company_suffixes")))
+    return _text(_n(args, rnd, lambda: f"{rnd.choice(last)} {rnd.choice(suffixes)}"))
+
+
+@provider("job_title")
+def _job(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(words("job_titles")))
+
+
+@provider("street", "street_address")
+def _street(args: Args, rnd: random.Random, anchor: int) -> Made:
+    names_, suffixes = words("street_names"), words("street_suffixes")
+    return _text(_n(args, rnd, lambda: f"{rnd.randint(1, 9999)} {rnd.choice(names_)} {rnd.choice(suffixes)}"))  # fmt: skip
+
+
+@provider("city")
+def _city(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(words("cities")))
+
+
+@provider("state")
+def _state(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([name for _, name in pairs("states")])
+
+
+@provider("state_code")
+def _state_code(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([code for code, _ in pairs("states")])
+
+
+@provider("country")
+def _country(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([name for _, name in pairs("countries")])
+
+
+@provider("country_code")
+def _country_code(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([code for code, _ in pairs("countries")])
+
+
+@provider("postal_code")
+def _postal(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(_n(args, rnd, lambda: f"{rnd.randint(1001, 99950):05d}"))
+
+
+@provider("address")
+def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
+    street = _street(args, rnd, anchor).values
+    cities, states = words("cities"), pairs("states")
+    return _text([f"{s}, {rnd.choice(cities)}, {rnd.choice(states)[0]} {rnd.randint(1001, 99950):05d}" for s in street])  # fmt: skip
+
+
+@provider("phone")
+def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
+    # 555-0100 to 555-0199 is the range reserved for fiction in the North American plan.
+    return _text(_n(args, rnd, lambda: f"+1-{rnd.randint(201, 989)}-555-01{rnd.randint(0, 99):02d}"))
+
+
+@provider("url")
+def _url(args: Args, rnd: random.Random, anchor: int) -> Made:
+    vocab = [w.lower() for w in words("words")]
+    tld = ("com", "net", "org")
+    return _text(_n(args, rnd, lambda: f"https://{rnd.choice(vocab)}.example.{rnd.choice(tld)}/{rnd.choice(vocab)}"))  # fmt: skip
+
+
+@provider("domain")
+def _domain(args: Args, rnd: random.Random, anchor: int) -> Made:
+    vocab = [w.lower() for w in words("words")]
+    return _text(_n(args, rnd, lambda: f"{rnd.choice(vocab)}.example.{rnd.choice(('com', 'net', 'org'))}"))  # fmt: skip
+
+
+@provider("ipv4")
+def _ipv4(args: Args, rnd: random.Random, anchor: int) -> Made:
+    # RFC 5737 documentation networks: never routed, never anybody's real address.
+    nets = ("192.0.2", "198.51.100", "203.0.113")
+    return Made([f"{net}.{host}" for net in nets for host in range(1, 255)], "inet")
+
+
+@provider("ipv6")
+def _ipv6(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made(_n(args, rnd, lambda: f"2001:db8::{rnd.getrandbits(16):x}:{rnd.getrandbits(16):x}"), "inet")  # fmt: skip
+
+
+@provider("word")
+def _word(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([w.lower() for w in words("words")])
+
+
+@provider("words", "title")
+def _words(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = args.get("count", [2, 4])
+    vocab = words("words")
+    return _text(_n(args, rnd, lambda: " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize()))  # fmt: skip
+
+
+@provider("sentence", "description", "paragraph", "text")
+def _sentence(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = args.get("words", [6, 16])
+    vocab = [w.lower() for w in words("words")]
+
+    def one() -> str:
+        return " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize() + "."
+
+    count = args.get("sentences", [1, 1])
+    return _text(_n(args, rnd, lambda: " ".join(one() for _ in range(rnd.randint(*count)))))
+
+
+@provider("slug")
+def _slug(args: Args, rnd: random.Random, anchor: int) -> Made:
+    vocab = [w.lower() for w in words("words")]
+    return _text(_n(args, rnd, lambda: f"{rnd.choice(vocab)}-{rnd.choice(vocab)}"))
+
+
+@provider("hex", "token")
+def _hex(args: Args, rnd: random.Random, anchor: int) -> Made:
+    length = int(args.get("length", 32))
+    return _text(_n(args, rnd, lambda: f"{rnd.getrandbits(4 * length):0{length}x}"))
+
+
+@provider("password_hash")
+def _password_hash(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(_n(args, rnd, lambda: f"$synthetic$not-a-real-hash${rnd.getrandbits(128):032x}", 256))  # fmt: skip
+
+
+@provider("currency")
+def _currency(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(args.get("codes", ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF"])))
+
+
+@provider("timezone")
+def _timezone(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(list(words("timezones")))
+
+
+@provider("locale")
+def _locale(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(["en-US", "en-GB", "fr-FR", "de-DE", "es-ES", "pt-BR", "ja-JP", "nl-NL"])
+
+
+@provider("color")
+def _color(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(["red", "orange", "yellow", "green", "teal", "blue", "indigo", "violet", "gray"])
+
+
+@provider("hex_color")
+def _hex_color(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text(_n(args, rnd, lambda: f"#{rnd.getrandbits(24):06x}", 1024))
+
+
+@provider("user_agent")
+def _user_agent(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return _text([f"Mozilla/5.0 (synthetic; devenv) Browser/{major}.0" for major in range(90, 130)])
+
+
+@provider("content_type")
+def _content_type(args: Args, rnd: random.Random, anchor: int) -> Made:
+    from devenv.seeding.objects import CONTENT_TYPES
+
+    return _text(list(args.get("types", CONTENT_TYPES)))
+
+
+@provider("status")
+def _status(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made(["active", "pending", "inactive", "archived"], "text", [70.0, 15.0, 10.0, 5.0])
+
+
+@provider("boolean")
+def _boolean(args: Args, rnd: random.Random, anchor: int) -> Made:
+    share = float(args.get("true_fraction", 0.5))
+    return Made([True, False], "bool", [share, 1.0 - share])
+
+
+@provider("integer", "quantity", "age", "rating", "percent")
+def _integer(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = int(args.get("min", 0)), int(args.get("max", 1000))
+    return Made(spread(low, high, rnd), "int")
+
+
+@provider("decimal", "amount", "money")
+def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
+    places = int(args.get("places", 2))
+    low = Decimal(str(args.get("min", "5"))).scaleb(places)
+    high = Decimal(str(args.get("max", "2000"))).scaleb(places)
+    # Amounts cluster low and tail off, like real prices and bills.
+    raw = sorted(int(low + (high - low) * Decimal(rnd.random() ** 2.5)) for _ in range(BASE))
+    return Made([Decimal(v).scaleb(-places) for v in raw], "decimal")
+
+
+@provider("float", "latitude", "longitude")
+def _float(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = float(args.get("min", 0.0)), float(args.get("max", 1.0))
+    return Made([round(rnd.uniform(low, high), 6) for _ in range(BASE)], "float")
+
+
+@provider("timestamp", "datetime")
+def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = args.get("start", anchor - 3 * YEAR_US), args.get("end", anchor)
+    second = 1_000_000
+    return Made([v // second * second for v in spread(int(low), int(high), rnd)], "timestamp")
+
+
+@provider("date")
+def _date(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low = args.get("start", anchor // DAY_US - 3 * 365)
+    high = args.get("end", anchor // DAY_US)
+    return Made(spread(int(low), int(high), rnd), "date")
+
+
+@provider("date_of_birth")
+def _dob(args: Args, rnd: random.Random, anchor: int) -> Made:
+    today = anchor // DAY_US
+    young, old = int(args.get("min_age", 0)), int(args.get("max_age", 95))
+    return Made(spread(today - old * 365, today - young * 365, rnd), "date")
+
+
+@provider("time")
+def _time(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made([(h * 60 + m) * 60_000_000 for h in range(8, 18) for m in range(0, 60, 15)], "time")
+
+
+@provider("json")
+def _json(args: Args, rnd: random.Random, anchor: int) -> Made:
+    vocab = [w.lower() for w in words("words")]
+    return Made(_n(args, rnd, lambda: {"source": rnd.choice(vocab), "score": rnd.randint(0, 100)}, 1024), "json")  # fmt: skip
+
+
+def spread(low: int, high: int, rnd: random.Random) -> list[int]:
+    """Return up to 65,536 values covering [low, high] evenly, each jittered within its cell."""
+    span = high - low + 1
+    if span <= 65536:
+        return list(range(low, high + 1))
+    cell = span / 65536
+    return [low + int(i * cell + rnd.random() * cell) for i in range(65536)]
+
+
+def _faker(method: str, args: Args, rnd: random.Random) -> Made:
+    """Build a pool with any Faker method (slower, so only on request)."""
+    from faker import Faker
+
+    fake = Faker(args.get("locale", "en_US"), use_weighting=False)
+    fake.seed_instance(rnd.getrandbits(32))
+    fn = getattr(fake, method)
+    kwargs = {k: v for k, v in args.items() if k not in ("locale", "pool_size")}
+    return Made([fn(**kwargs) for _ in range(int(args.get("pool_size", 1024)))], "text")
