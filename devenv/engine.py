@@ -43,8 +43,8 @@ def explain(exc: BaseException) -> EngineError:
     if "Permission denied" in text or isinstance(exc, PermissionError):
         return EngineError(
             f"permission denied on the Docker socket ({where})",
-            hint="Add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in "
-            f"again), {_NATIVE_HINT}.",
+            hint="Add your user to the `docker` group (`sudo usermod -aG docker $USER`, then "
+            f"log in again), {_NATIVE_HINT}.",
         )
     return EngineError(
         f"the Docker engine at {where} is not running or not reachable ({type(exc).__name__})",
@@ -54,8 +54,9 @@ def explain(exc: BaseException) -> EngineError:
 
 def pull_failed(image: str, detail: str) -> EngineError:
     """An image that cannot be pulled."""
+    last = detail.strip().splitlines()[-1] if detail.strip() else "no detail"
     return EngineError(
-        f"could not pull {image}: {detail.strip().splitlines()[-1] if detail.strip() else 'no detail'}",
+        f"could not pull {image}: {last}",
         hint="Check the network or sign in to the registry; teams behind a mirror set "
         "`[docker.images]` in devenv.toml. Then run `devenv up` again.",
     )

@@ -1,4 +1,4 @@
-"""Write `.env.local` in one place: atomically, checked by the guard, keeping the user's own lines."""
+"""Write `.env.local` in one place: atomically, checked by the guard, keeping the user's lines."""
 
 from __future__ import annotations
 

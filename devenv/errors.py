@@ -1,4 +1,4 @@
-"""The one error hierarchy: every failure devenv expects carries a message, a hint and an exit code."""
+"""The one error hierarchy: every expected failure carries a message, a hint and an exit code."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class ConfigError(DevenvError):
     def at(cls, file: Path | str, line: int | None, key: str, problem: str) -> ConfigError:
         """Name the file, the line and the key that is wrong."""
         where = f"{file}:{line}" if line else str(file)
-        return cls(f"{where}: {key}: {problem}", hint=f"Fix `{key}` in {file}, then run the command again.")
+        return cls(
+            f"{where}: {key}: {problem}", hint=f"Fix `{key}` in {file}, then run the command again."
+        )
 
 
 class CredentialsFound(DevenvError):
@@ -96,7 +98,9 @@ class CommandFailed(DevenvError):
         """Describe a failed command with the tail of what it printed."""
         shown = " ".join(argv)
         tail = f"\n{stderr_tail.rstrip()}" if stderr_tail.strip() else ""
-        return cls(f"`{shown}` {detail}.{tail}", hint="Run `devenv doctor` to check the tools devenv uses.")
+        return cls(
+            f"`{shown}` {detail}.{tail}", hint="Run `devenv doctor` to check the tools devenv uses."
+        )
 
 
 class Interrupted(DevenvError):

@@ -1,4 +1,4 @@
-"""The core of `up`, `down`, `status`, `env`, `reset` and `destroy`: functions that return values."""
+"""The core of `up`, `down`, `status`, `env`, `reset`, `destroy`: functions that return values."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devenv import database, migrations, objectstore
-from devenv.errors import ConfigError
 from devenv.envfile import ENV_FILE, ensure_gitignored, user_section, write_env_file
+from devenv.errors import ConfigError
 from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
 from devenv.lock import project_lock
 from devenv.runners import Notify, Runner, ServiceStatus, StartReport
@@ -246,7 +246,9 @@ def _service_names(inv: Invocation, service: str | None) -> list[str]:
     if service is None:
         return names
     if service not in names:
-        raise ConfigError(f"no service named {service!r}", hint=f"Choose one of: {', '.join(names)}.")
+        raise ConfigError(
+            f"no service named {service!r}", hint=f"Choose one of: {', '.join(names)}."
+        )
     return [service]
 
 
@@ -291,7 +293,7 @@ def _stop_started(runner: Runner, start: StartReport) -> None:
         return
     try:
         runner.down(only=start.started)
-    except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+    except Exception:
         log.exception("could not stop the services after a failed start")
 
 

@@ -43,7 +43,10 @@ def _acquire(fd: int, path: Path, *, timeout: float, on_wait: Callable[[str], No
         except BlockingIOError:
             holder = path.read_text(encoding="utf-8").strip() or "unknown"
         if not told and on_wait is not None:
-            on_wait(f"Another devenv command (pid {holder}) is running on this project; waiting up to {timeout:g} s.")
+            on_wait(
+                f"Another devenv command (pid {holder}) is running on this project; "
+                f"waiting up to {timeout:g} s."
+            )
             told = True
         if time.monotonic() >= deadline:
             raise Busy(

@@ -93,11 +93,12 @@ def _apply_one(conn: psycopg.Connection[tuple[object, ...]], migration: Migratio
         with conn.transaction():
             conn.execute(text.encode())
             conn.execute(
-                "insert into devenv.schema_migrations (version, name, checksum) values (%s, %s, %s)",
+                "insert into devenv.schema_migrations (version, name, checksum)"
+                " values (%s, %s, %s)",
                 (migration.version, migration.name, migration.checksum),
             )
     except psycopg.Error as exc:
         raise MigrationError(
             f"{migration.path} failed: {exc}".strip(),
-            hint=f"Fix {migration.path.name}, then run `devenv up` again; nothing of it was applied.",
+            hint=f"Fix {migration.path.name}, then run `devenv up` again; none of it was applied.",
         ) from exc

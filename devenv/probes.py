@@ -101,7 +101,7 @@ def wait_until_ready(
         try:
             probe.check()
             return time.monotonic() - started
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+        except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}".strip()
         if alive is not None and not alive():
             raise _not_ready(service, "exited before it was ready", last_error, log_tail)

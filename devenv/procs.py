@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -46,7 +47,9 @@ def run(
             env=dict(env) if env is not None else None,
             input=input_text,
             cwd=cwd,
-            **_user_kwargs(user),
+            user=user.uid if user else None,
+            group=user.gid if user else None,
+            extra_groups=[] if user else None,
         )
     except FileNotFoundError as exc:
         raise ToolMissing(
@@ -57,7 +60,9 @@ def run(
         tail = _tail_text(exc.stderr)
         raise CommandFailed.of(argv, f"did not finish within {timeout:g} s", tail) from exc
     if check and result.returncode != 0:
-        raise CommandFailed.of(argv, f"exited with code {result.returncode}", _tail_text(result.stderr))
+        raise CommandFailed.of(
+            argv, f"exited with code {result.returncode}", _tail_text(result.stderr)
+        )
     return result
 
 
@@ -81,19 +86,14 @@ def spawn(
                 env=dict(env) if env is not None else None,
                 cwd=cwd,
                 start_new_session=True,  # Ctrl-C in the terminal must not reach the servers
-                **_user_kwargs(user),
+                user=user.uid if user else None,
+                group=user.gid if user else None,
+                extra_groups=[] if user else None,
             )
         except FileNotFoundError as exc:
             raise ToolMissing(
                 f"{argv[0]} is not installed", hint="Run `devenv doctor` to see what is missing."
             ) from exc
-
-
-def _user_kwargs(user: RunAs | None) -> dict[str, object]:
-    """subprocess keyword arguments that drop privileges to `user`."""
-    if user is None:
-        return {}
-    return {"user": user.uid, "group": user.gid, "extra_groups": []}
 
 
 def _tail_text(data: str | bytes | None, lines: int = 15) -> str:
@@ -124,15 +124,15 @@ def is_running(pid: int, expected_start: int) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect the exit status of our own child, so it does not linger as a zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def stop(records: Sequence[tuple[int, int, int]], *, timeout: float = 15.0) -> list[int]:
-    """Signal recorded processes (pid, start time, signal) together, wait for all of them,
-    and SIGKILL those still alive at the deadline. Returns the pids that were running."""
+    """Signal recorded (pid, start time, signal) processes together and wait for them.
+
+    Those still alive at the deadline get SIGKILL. Returns the pids that were running.
+    """
     alive = [(pid, st, sig) for pid, st, sig in records if is_running(pid, st)]
     for pid, _, sig in alive:
         os.kill(pid, sig)

@@ -113,10 +113,14 @@ class Settings:
 
     def bucket_names(self) -> dict[str, str]:
         """Map each configured bucket to its real, prefixed name."""
-        return {b: b if b.startswith(self.s3.prefix) else self.s3.prefix + b for b in self.s3.buckets}
+        return {
+            b: b if b.startswith(self.s3.prefix) else self.s3.prefix + b for b in self.s3.buckets
+        }
 
 
-_SECTIONS = {f.name: f.type for f in fields(Settings) if f.name not in ("project_dir", "config_file")}
+_SECTIONS = {
+    f.name: f.type for f in fields(Settings) if f.name not in ("project_dir", "config_file")
+}
 
 
 def load_settings(
@@ -137,7 +141,7 @@ def load_settings(
             values = _deep_merge(values, _nest(dotted, _coerce_flag(dotted, value)))
     values.setdefault("name", sanitize_name(project_dir.name))
     values.setdefault("postgres", {}).setdefault("database", values["name"].replace("-", "_"))
-    settings = _build(Settings, values, project_dir=project_dir)
+    settings: Settings = _build(Settings, values, project_dir=project_dir)
     return replace(settings, config_file=source.path if source else None)
 
 
@@ -161,7 +165,9 @@ def _validated(data: Mapping[str, Any], source: ConfigSource, *, prefix: str) ->
         expected = schema[key]
         if is_dataclass(expected):
             if not isinstance(value, dict):
-                raise ConfigError.at(source.path, key_line(source, dotted), dotted, "must be a table")
+                raise ConfigError.at(
+                    source.path, key_line(source, dotted), dotted, "must be a table"
+                )
             out[key] = _validated(value, source, prefix=f"{dotted}.")
         else:
             problem = _problem(dotted, value)
@@ -185,7 +191,11 @@ def _type_problem(value: Any, expected: Any) -> str | None:
     origin = get_origin(expected)
     if origin is Literal:
         allowed = get_args(expected)
-        return None if value in allowed else f"must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+        return (
+            None
+            if value in allowed
+            else f"must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+        )
     if origin is tuple:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return None
@@ -236,7 +246,9 @@ def _expected_type(dotted: str) -> Any:
     prefix = "".join(p + "." for p in parents)
     schema = _schema_for(prefix)
     if key not in schema:
-        raise ConfigError(f"unknown setting {dotted!r}", hint="Run `devenv --help` for the options.")
+        raise ConfigError(
+            f"unknown setting {dotted!r}", hint="Run `devenv --help` for the options."
+        )
     return schema[key]
 
 
@@ -265,7 +277,9 @@ def _coerce_flag(dotted: str, value: Any) -> Any:
     """Check a value that came from a command-line flag."""
     problem = _problem(dotted, value)
     if problem:
-        raise ConfigError(f"--{dotted.replace('.', '-')}: {problem}", hint="Check the flag's value.")
+        raise ConfigError(
+            f"--{dotted.replace('.', '-')}: {problem}", hint="Check the flag's value."
+        )
     return value
 
 

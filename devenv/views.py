@@ -172,7 +172,8 @@ def _seed_summary(report: SeedReport) -> None:
     rate = total / report.seconds if report.seconds else 0
     output.line(
         f"Seeded {total:,} rows in {len(report.tables)} tables and {report.objects:,} objects "
-        f"(scale {report.scale}, seed {report.seed}) in {report.seconds:.2f} s ({rate:,.0f} rows/s)."
+        f"(scale {report.scale}, seed {report.seed}) in {report.seconds:.2f} s "
+        f"({rate:,.0f} rows/s)."
     )
 
 
@@ -186,7 +187,9 @@ def guard_report(report: GuardReport, *, as_json: bool) -> None:
         output.line(f"No cloud credentials found. Checked: {', '.join(report.checked)}.")
         return
     rows = [[f.source, f.provider, f.kind, f.fingerprint, f.fix] for f in report.findings]
-    output.table("Real cloud credentials found", ["source", "provider", "kind", "fingerprint", "fix"], rows)
+    output.table(
+        "Real cloud credentials found", ["source", "provider", "kind", "fingerprint", "fix"], rows
+    )
     output.line(
         "devenv refuses to run while these are present. A false alarm can be acknowledged "
         'in devenv.toml: [guard] allow = ["<fingerprint>"]'
@@ -196,7 +199,9 @@ def guard_report(report: GuardReport, *, as_json: bool) -> None:
 def _acknowledged(findings: Sequence[Finding]) -> None:
     """Every run lists the findings the project acknowledged."""
     for f in findings:
-        output.notice(f"Acknowledged in devenv.toml: {f.fingerprint} ({f.provider} {f.kind} at {f.source})")
+        output.notice(
+            f"Acknowledged in devenv.toml: {f.fingerprint} ({f.provider} {f.kind} at {f.source})"
+        )
 
 
 def compose_done(result: ComposeResult, *, stdout: bool) -> None:
@@ -213,5 +218,7 @@ def doctor(checks: Sequence[Check], *, as_json: bool) -> None:
     if as_json:
         output.emit_json({"ok": all(c.ok for c in checks), "checks": list(checks)})
         return
-    rows = [[c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.hint] for c in checks]
+    rows = [
+        [c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.hint] for c in checks
+    ]
     output.table("", ["check", "result", "detail", "hint"], rows)

@@ -31,7 +31,9 @@ class DockerRunner:
 
     name = "docker"
 
-    def __init__(self, settings: Settings, secrets: Secrets, *, notify: Notify | None = None) -> None:
+    def __init__(
+        self, settings: Settings, secrets: Secrets, *, notify: Notify | None = None
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.services = stack_services(settings)
@@ -69,8 +71,10 @@ class DockerRunner:
         return legacy
 
     def _containers(self) -> dict[str, Any]:
-        """This project's containers by service name."""
-        found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        """The project's containers by service name."""
+        found = self.client.containers.list(
+            all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
+        )
         return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
 
     # -- protocol ----------------------------------------------------------------------------
@@ -89,7 +93,9 @@ class DockerRunner:
         state = load_state(self.settings.state_dir)
         containers = self._containers()
         running = {n for n, c in containers.items() if c.status == "running"}
-        ports, notices = choose_ports(self.services, self.settings, state.ports, running, native=False)
+        ports, notices = choose_ports(
+            self.services, self.settings, state.ports, running, native=False
+        )
         state.ports.update(ports)
         ctx = StackContext(self.settings, self.secrets, ports)
         write_stack(ctx, self.services)
@@ -112,7 +118,11 @@ class DockerRunner:
 
         def alive() -> bool:
             container = self._containers().get(service.name)
-            return container is not None and container.status in ("running", "created", "restarting")
+            return container is not None and container.status in (
+                "running",
+                "created",
+                "restarting",
+            )
 
         wait_until_ready(
             service.probe(ctx),
@@ -175,7 +185,9 @@ class DockerRunner:
         removed: list[str] = []
         if (self.settings.state_dir / COMPOSE_FILE).exists():
             self._compose("down", "--volumes", "--remove-orphans", timeout=180)
-        for volume in self.client.volumes.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}):
+        for volume in self.client.volumes.list(
+            filters={"label": f"{PROJECT_LABEL}={self.project}"}
+        ):
             volume.remove(force=True)
             removed.append(f"docker volume {volume.name}")
         return removed or [f"docker volumes of {self.project}"]
@@ -207,7 +219,12 @@ def _explain_compose(exc: CommandFailed) -> EngineError | PortInUse | CommandFai
             f"a port of the stack is taken: {text.splitlines()[-1]}",
             hint="Stop what holds it, or set another port in devenv.toml, then `devenv up`.",
         )
-    for marker in ("pull access denied", "manifest unknown", "failed to resolve reference", "not found: manifest"):
+    for marker in (
+        "pull access denied",
+        "manifest unknown",
+        "failed to resolve reference",
+        "not found: manifest",
+    ):
         if marker in text:
             return engine.pull_failed("an image of the stack", text)
     if "Cannot connect to the Docker daemon" in text or "permission denied" in text.lower():

@@ -13,9 +13,9 @@ from devenv.errors import ToolMissing
 from devenv.probes import wait_until_ready
 from devenv.procs import RunAs, is_running, run, spawn, start_time, stop, tail_file
 from devenv.runners import Notify, ServiceStatus, StartReport
-from devenv.runners.select import stack_services
-from devenv.runners.portplan import choose_ports
 from devenv.runners.pgbin import data_dir_major, find_binaries
+from devenv.runners.portplan import choose_ports
+from devenv.runners.select import stack_services
 from devenv.runners.service_user import (
     check_executable,
     hand_over,
@@ -30,12 +30,15 @@ from devenv.state import ProcessRecord, ProjectState, Secrets, load_state, save_
 log = logging.getLogger(__name__)
 _BASE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
+
 class NativeRunner:
     """Runs each service as a detached local process, bound to 127.0.0.1."""
 
     name = "native"
 
-    def __init__(self, settings: Settings, secrets: Secrets, *, notify: Notify | None = None) -> None:
+    def __init__(
+        self, settings: Settings, secrets: Secrets, *, notify: Notify | None = None
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.state_dir = settings.state_dir
@@ -197,7 +200,9 @@ class NativeRunner:
         self, ctx: StackContext, state: ProjectState, user: RunAs | None
     ) -> NativeLayout:
         """Pick binaries and a data directory the server's user can reach; initdb if empty."""
-        data = postgres_data_dir(self.state_dir / "postgres" / "data", self.settings.project_dir, user)
+        data = postgres_data_dir(
+            self.state_dir / "postgres" / "data", self.settings.project_dir, user
+        )
         binaries = find_binaries(self.settings.postgres.version, data_major=data_dir_major(data))
         check_executable(binaries.bin_dir, user)
         state.postgres_data, state.postgres_bin = str(data), str(binaries.bin_dir)
@@ -223,7 +228,9 @@ class NativeRunner:
         finally:
             pwfile.unlink(missing_ok=True)
 
-    def _wait(self, service: Service, ctx: StackContext, state: ProjectState, *, timeout: float) -> None:
+    def _wait(
+        self, service: Service, ctx: StackContext, state: ProjectState, *, timeout: float
+    ) -> None:
         """Wait for readiness, failing fast if the process dies."""
         record = state.processes.get(service.name)
         alive = (lambda: is_running(record.pid, record.start_time)) if record else None

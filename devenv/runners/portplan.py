@@ -30,7 +30,9 @@ def choose_ports(
         for key, preferred in keys.items():
             port = _pick(key, preferred, previous, taken)
             if preferred and port != preferred:
-                notices.append(f"Port {preferred} ({key}) is taken by another program; using {port}.")
+                notices.append(
+                    f"Port {preferred} ({key}) is taken by another program; using {port}."
+                )
             ports[key] = port
             taken.update({port, port + GRPC_OFFSET})
     return ports, notices

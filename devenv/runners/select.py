@@ -17,8 +17,11 @@ def stack_services(settings: Settings) -> tuple[Service, ...]:
 
 
 def resolve_runtime(settings: Settings, *, notify: Notify) -> str:
-    """`native` or `docker`. `auto` stays where the project's data lives; for a new project it
-    takes Docker when an engine answers, else native (and says so)."""
+    """Resolve the runtime to `native` or `docker`.
+
+    `auto` stays where the project's data lives; a new project takes Docker when an engine
+    answers, else native (and says so).
+    """
     if settings.runtime != "auto":
         return settings.runtime
     previous = load_state(settings.state_dir).runtime
@@ -44,8 +47,7 @@ def select_runner(settings: Settings, secrets: Secrets, *, notify: Notify) -> Ru
 
 
 def check_switch(settings: Settings, target: Runner, *, notify: Notify) -> None:
-    """Before `up` in another runtime than last time: refuse while the old stack runs, and
-    say plainly where the old data stays."""
+    """Refuse to switch runtimes while the old stack runs; say plainly where its data stays."""
     state = load_state(settings.state_dir)
     previous = state.runtime
     if previous is None or previous == target.name:
@@ -54,7 +56,8 @@ def check_switch(settings: Settings, target: Runner, *, notify: Notify) -> None:
         raise DevenvError(
             f"this project's {previous} stack is running; stop it before starting the "
             f"{target.name} runtime",
-            hint=f"Run `devenv down --runtime {previous}`, then `devenv up --runtime {target.name}`.",
+            hint=f"Run `devenv down --runtime {previous}`, "
+            f"then `devenv up --runtime {target.name}`.",
         )
     where = (
         f"the native data directories under {settings.state_dir}"

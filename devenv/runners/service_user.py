@@ -23,8 +23,16 @@ def service_user() -> RunAs | None:
         entry = pwd.getpwnam(SERVICE_USER)
     except KeyError:
         run(
-            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-             "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ],
             timeout=30,
         )
         entry = pwd.getpwnam(SERVICE_USER)

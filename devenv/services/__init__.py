@@ -16,7 +16,7 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class StackContext:
-    """What every service builder needs: settings, secrets and the host ports chosen for this run."""
+    """What every service builder needs: settings, secrets and the chosen host ports."""
 
     settings: Settings
     secrets: Secrets
@@ -54,7 +54,7 @@ class Service(Protocol):
         """Preferred host ports by key in one runtime; 0 means 'any free port' (internal)."""
 
     def compose_fragment(self, ctx: StackContext) -> dict[str, Any]:
-        """This service's part of the compose stack, as data."""
+        """The service's part of the compose stack, as data."""
 
     def native_command(self, ctx: StackContext, layout: NativeLayout) -> NativeCommand | None:
         """The local process that runs this service, or None if it has none."""
