@@ -9,7 +9,7 @@ from pathlib import Path
 
 from devenv.guard.documents import detect_document
 from devenv.guard.envfiles import read_small_text
-from devenv.guard.model import Hit, Scanned, finding
+from devenv.guard.model import Hit, Scanned, file_source, finding
 from devenv.guard.paths import configured_dir, display
 
 _REVOKE = "Run `gcloud auth revoke --all` to remove the stored logins."
@@ -45,7 +45,9 @@ def _document(path: Path, home: Path, *, fix: str) -> Scanned:
     hits = detect_document(text)
     if path.name == ".boto" and "refresh_token" in text and not hits:
         hits = [Hit("gcp", "legacy gcloud credentials", str(path.parent.name))]
-    result.findings.extend(finding(hit, source=str(path), fix=fix) for hit in hits)
+    result.findings.extend(
+        finding(hit, source=file_source(path, text, hit), fix=fix) for hit in hits
+    )
     return result
 
 

@@ -95,3 +95,9 @@ def line_of(text: str, offset: int | None) -> int | None:
     if offset is None:
         return None
     return text.count("\n", 0, offset) + 1
+
+
+def file_source(path: object, text: str, hit: Hit) -> str:
+    """Name where a hit is in a file: `path:line`, or just the path for a whole-file credential."""
+    line = line_of(text, hit.offset)
+    return str(path) if line is None else f"{path}:{line}"

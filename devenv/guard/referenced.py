@@ -9,7 +9,7 @@ from pathlib import Path
 from devenv.guard.benign import is_placeholder
 from devenv.guard.documents import detect_document
 from devenv.guard.envfiles import Variable, read_small_text
-from devenv.guard.model import Hit, Scanned, finding, line_of
+from devenv.guard.model import Hit, Scanned, file_source, finding
 from devenv.guard.paths import display, expand
 
 # Variables whose file the SDKs read credentials from.
@@ -74,9 +74,7 @@ def scan_referenced(variables: Iterable[Variable], home: Path, project_dir: Path
         result.checked.append(f"{shown} (named by {variable.name})")
         fix = f"Unset {variable.name}, or move {shown} off this machine."
         for hit in detect_document(text):
-            line = line_of(text, hit.offset)
-            source = str(path) if line is None else f"{path}:{line}"
-            result.findings.append(finding(hit, source=source, fix=fix))
+            result.findings.append(finding(hit, source=file_source(path, text, hit), fix=fix))
     return result
 
 
