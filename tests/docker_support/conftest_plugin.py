@@ -22,6 +22,8 @@ Environment, read when the fixture starts:
                             next local run starts in under a second.
   DEVENV_DEBIAN_MIRROR=URL  debootstrap mirror (default deb.debian.org).
   DEVENV_DOCKER_IPTABLES=0  start dockerd with --iptables=false.
+  DEVENV_DOCKER_IP_FORWARD=1  let dockerd enable IP forwarding (container egress);
+                            off by default so the host's sysctl stays as it was.
 """
 
 from __future__ import annotations
@@ -108,7 +110,10 @@ class DockerEngine:
 
 
 def _engine_config() -> EngineConfig:
-    return EngineConfig(iptables=os.environ.get("DEVENV_DOCKER_IPTABLES", "1") != "0")
+    return EngineConfig(
+        iptables=os.environ.get("DEVENV_DOCKER_IPTABLES", "1") != "0",
+        ip_forward=os.environ.get("DEVENV_DOCKER_IP_FORWARD") == "1",
+    )
 
 
 def _build_config() -> BuildConfig:

@@ -65,6 +65,7 @@ class EngineConfig:
     start_timeout: float = 60.0
     stop_timeout: float = 30.0
     iptables: bool = True
+    ip_forward: bool = False
     extra_args: tuple[str, ...] = ()
 
     @property
@@ -105,6 +106,11 @@ class EngineConfig:
         ]
         if not self.iptables:
             args.append("--iptables=false")
+        if not self.ip_forward:
+            # Otherwise dockerd sets net.ipv4.ip_forward=1 and the FORWARD policy
+            # to DROP for the whole host. Ports published on 127.0.0.1 and
+            # container-to-container traffic need neither; only egress does.
+            args.append("--ip-forward=false")
         return [*args, *self.extra_args]
 
 
