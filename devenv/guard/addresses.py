@@ -72,7 +72,8 @@ def host_of(address: str) -> str:
     if "://" in text:
         parsed = parse_url(text)
         return parsed.hosts[0] if parsed and parsed.hosts else ""
-    text = unquote(text.rsplit("@", 1)[-1]).split("/", 1)[0] if "/" not in text[:1] else text
+    if not text.startswith("/"):  # a socket directory is a path, not host/path
+        text = unquote(text.rsplit("@", 1)[-1]).split("/", 1)[0]
     if text.startswith("["):
         return text[1:].split("]", 1)[0]
     if text.count(":") == 1:

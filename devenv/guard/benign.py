@@ -58,7 +58,10 @@ _PLACEHOLDER_WORDS = frozenset(
         "false",
     }
 )
-_REFERENCE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}")
+# `${VAR}`, `{{ template }}` and shell command substitution (`$(cmd)`, backticks) anywhere;
+# a bare `$VAR` or `%VAR%` only as the whole value, since real passwords contain `$`.
+_REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{.*\}\}|\$\(|`[^`]*`")
+_WHOLE_REFERENCE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%")
 # devenv's own local S3 keys (see devenv.state.Secrets): no cloud key contains a `-`.
 _DEVENV_KEY = re.compile(r"devenv-(?:[0-9a-f]{16}|[0-9a-f]{40})")
 # Public defaults of local tools: MinIO, LocalStack, AWS's documentation keys.
@@ -87,7 +90,9 @@ def is_placeholder(value: str) -> bool:
     text = value.strip().strip("\"'").strip()
     if not text:
         return True
-    if _REFERENCE.search(text) or (text.startswith("<") and text.endswith(">")):
+    if _REFERENCE.search(text) or _WHOLE_REFERENCE.fullmatch(text):
+        return True
+    if text.startswith("<") and text.endswith(">"):
         return True
     lowered = text.lower()
     if lowered in _PLACEHOLDER_WORDS or any(part in lowered for part in _PLACEHOLDER_PARTS):

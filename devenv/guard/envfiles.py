@@ -61,6 +61,6 @@ def read_small_text(path: Path) -> str | None:
         if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             return None
         return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in a path from a variable
         log.debug("guard: cannot read %s: %s", path, exc)
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from devenv.guard.documents import detect_document
@@ -9,10 +10,15 @@ from devenv.guard.envfiles import Variable, parse_env_text
 from devenv.guard.model import Finding, Hit, finding, unique_hits
 from devenv.guard.names import by_name, pair_hits
 
+# Proxy settings carry proxy logins, not access to cloud data: their web URLs are not findings.
+_PROXY_VARIABLES = re.compile(r"(?i)(?:[a-z]+_)?proxy")
+
 
 def detect_value(name: str, value: str) -> list[Hit]:
     """Every credential in one variable: by the value's shape, then by the variable's name."""
     hits = detect_document(value)
+    if _PROXY_VARIABLES.fullmatch(name):
+        hits = [hit for hit in hits if hit.provider != "url"]
     hits += by_name(name, value.strip(), shaped=bool(hits))
     return unique_hits(hits)
 

@@ -69,6 +69,8 @@ _NOT_CREDENTIAL_WORDS = frozenset(
     {"PUBLIC", "PUBLISHABLE", "HASH", "SHA", "SHA1", "SHA256", "CHECKSUM", "DIGEST"}
 )
 _NOT_CREDENTIAL_WORDS |= {"COMMIT", "REVISION", "VERSION", "REF", "ETAG", "FINGERPRINT", "ID"}
+# OpenPGP key ids are public fingerprints (the python images set GPG_KEY=<40 hex>).
+_NOT_CREDENTIAL_WORDS |= {"GPG", "PGP", "GNUPG"}
 _FORTY = re.compile(r"[A-Za-z0-9/+]{40}")
 _HOST_SUFFIXES = ("HOSTNAME", "HOST", "SERVER", "ADDRESS", "ADDR")
 _PASSWORD_SUFFIXES = ("PASSWORD", "PASSWD", "PASS", "PWD")

@@ -565,6 +565,14 @@ _DATABASES = [
         PW,
     ),
     Flagged(
+        "db-dollar-in-password",
+        "DATABASE_URL",
+        "postgres://app:Pa$$w0rd9Xy@db.prod-corp.net/app",
+        "database",
+        "connection URL with password",
+        "Pa$$w0rd9Xy",
+    ),
+    Flagged(
         "db-url-inside-text",
         "COMPOSE_ARGS",
         f"--db postgres://app:{PW}@db.prod-corp.net/app --verbose",
@@ -883,6 +891,13 @@ IGNORED: list[Ignored] = [
     Ignored("azure-client-id", "AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
     Ignored("azure-tenant-id", "AZURE_TENANT_ID", "66666666-7777-8888-9999-000000000000"),
     # everyday variables
+    Ignored("docker-python-gpg-key", "GPG_KEY", s.rand("0123456789ABCDEF", 40, "gpg")),
+    Ignored("proxy-login", "HTTPS_PROXY", f"http://me:{PW}@proxy.prod-corp.net:3128"),
+    Ignored("proxy-login-lowercase", "all_proxy", f"socks5://me:{PW}@proxy.prod-corp.net:1080"),
+    Ignored("command-substitution", "AWS_SESSION_TOKEN", "$(aws configure get aws_session_token)"),
+    Ignored("backtick-substitution", "AZURE_CLIENT_SECRET", "`op read op://vault/azure/secret`"),
+    Ignored("whole-dollar-reference", "AZURE_CLIENT_SECRET", "$AZ_SECRET"),
+    Ignored("percent-reference", "AZURE_CLIENT_SECRET", "%AZ_SECRET%"),
     Ignored("path", "PATH", "/usr/local/bin:/usr/bin:/bin"),
     Ignored("home", "HOME", "/home/dev"),
     Ignored("shell-prompt", "PS1", "\\u@\\h:\\w\\$ "),
