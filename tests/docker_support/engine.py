@@ -290,10 +290,13 @@ def _stop_containerd(config: EngineConfig) -> None:
 
 def stop_engine(engine: Engine | EngineConfig | None = None) -> bool:
     """Stop our dockerd by its pid (SIGTERM, deadline, SIGKILL). False if none ran."""
+    pid: int | None
+    process: subprocess.Popen[bytes] | None
     if isinstance(engine, Engine):
         config, pid, process = engine.config, engine.pid, engine.process
         with contextlib.suppress(Exception):
             engine.client.close()
+        # A reused engine may have been stopped meanwhile and its pid reused.
         if running_pid(config) != pid and (process is None or process.poll() is not None):
             pid = None
     else:

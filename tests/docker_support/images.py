@@ -1,15 +1,14 @@
 """Stand-in images for devenv's pinned tags, built locally: no registry needed.
 
 Each stand-in honours the documented contract of the official image it
-replaces (see images/*/ and the README section in conftest_plugin.py):
+replaces; the header of each entry point under images/ states the contract:
 
     report = ensure_standin_images(engine)
     print(report.summary())
 
 Steps, each skipped when its result is already there:
-1. `debootstrap --variant=minbase` a Debian rootfs once into the cache dir;
-   derived rootfs (PostgreSQL) start from a copy of it and run a recipe from
-   images/rootfs/ in a chroot.
+1. Build the Debian rootfs each image starts from (rootfs.py: debootstrap
+   once, then a copy plus a chroot recipe for PostgreSQL), cached on disk.
 2. `docker import` each rootfs as `devenv-standin/rootfs-NAME:HASH`.
 3. `docker build` each stand-in from images/NAME/Dockerfile on top of it,
    tagged with the exact tag from compose/images.toml and labelled with a hash
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -34,21 +32,26 @@ from pathlib import Path
 
 import docker
 
-from tests.docker_support.engine import Engine, EngineError
+from tests.docker_support.engine import Engine
+from tests.docker_support.rootfs import (
+    IMAGES_DIR,
+    RootfsOptions,
+    StandinBuildError,
+    content_hash,
+    ensure_rootfs,
+    recipe_hash,
+)
+
+__all__ = ["BuildConfig", "BuildReport", "StandinBuildError", "ensure_standin_images", "load_tags"]
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-IMAGES_DIR = Path(__file__).resolve().parent / "images"
 DEFAULT_IMAGES_TOML = REPO_ROOT / "compose" / "images.toml"
 DEFAULT_CACHE_DIR = Path("/var/cache/devenv-test-docker")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 HASH_LABEL = "org.devenv.standin.hash"
 ROOTFS_REPO = "devenv-standin/rootfs-"
-
-
-class StandinBuildError(EngineError):
-    """A step of building a stand-in image failed."""
 
 
 @dataclass(frozen=True)
@@ -68,22 +71,6 @@ def load_tags(path: Path = DEFAULT_IMAGES_TOML) -> StandinTags:
         minio=data["images"]["minio"],
         minio_client=data["images"]["minio-client"],
     )
-
-
-@dataclass(frozen=True)
-class RootfsRecipe:
-    """A Debian rootfs: debootstrapped (no parent) or a parent's copy plus a script."""
-
-    name: str
-    parent: str | None
-    script: str
-    include: tuple[str, ...] = ()
-
-
-RECIPES = {
-    "base": RootfsRecipe("base", None, "base.sh", include=("curl", "nginx-light")),
-    "postgresql-15": RootfsRecipe("postgresql-15", "base", "postgresql-15.sh"),
-}
 
 
 @dataclass(frozen=True)
@@ -134,90 +121,6 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def _run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> None:
-    """Run a command; on failure raise with the command and its output's tail."""
-    try:
-        proc = subprocess.run(
-            argv, capture_output=True, text=True, errors="replace", timeout=timeout, env=env
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise StandinBuildError(f"{argv[0]} timed out after {timeout:.0f} s: {argv}") from exc
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
-        raise StandinBuildError(
-            f"{' '.join(argv)} exited with {proc.returncode}:\n{tail}",
-            "see the output above; debootstrap needs the Debian mirror (DEVENV_DEBIAN_MIRROR)",
-        )
-
-
-def _hash(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def recipe_hash(name: str, suite: str) -> str:
-    """Hash of a rootfs recipe and all its parents' recipes."""
-    recipe = RECIPES[name]
-    script = (IMAGES_DIR / "rootfs" / recipe.script).read_bytes()
-    parent = recipe_hash(recipe.parent, suite) if recipe.parent else suite
-    return _hash(name, parent, ",".join(recipe.include), script)
-
-
-def _unmount_below(path: Path) -> None:
-    """Unmount anything a failed debootstrap left mounted inside path."""
-    prefix = str(path.resolve())
-    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-    for mount in sorted((m for m in mounts if m.startswith(prefix + "/")), reverse=True):
-        subprocess.run(["umount", "-l", mount], check=False, timeout=30)
-
-
-def _remove_tree(path: Path) -> None:
-    if path.exists():
-        _unmount_below(path)
-        shutil.rmtree(path)
-
-
-def ensure_rootfs(name: str, config: BuildConfig, report: BuildReport) -> Path:
-    """The rootfs directory for a recipe, built once and kept in the cache dir."""
-    recipe = RECIPES[name]
-    root = config.cache_dir / "rootfs"
-    target, stamp = root / name, root / f"{name}.hash"
-    wanted = recipe_hash(name, config.suite)
-    if target.is_dir() and stamp.is_file() and stamp.read_text() == wanted:
-        return target
-    parent = ensure_rootfs(recipe.parent, config, report) if recipe.parent else None
-    started = time.monotonic()
-    work = root / f"{name}.tmp"
-    _remove_tree(work)
-    _remove_tree(target)
-    root.mkdir(parents=True, exist_ok=True)
-    timeout = config.command_timeout
-    try:
-        if parent is None:
-            if shutil.which("debootstrap") is None:
-                raise StandinBuildError(
-                    "debootstrap is not on PATH.", "run tests/docker_support/install.sh"
-                )
-            include = [f"--include={','.join(recipe.include)}"] if recipe.include else []
-            argv = ["debootstrap", "--variant=minbase", *include, config.suite, str(work)]
-            _run([*argv, config.mirror], timeout=timeout)
-        else:
-            _run(["cp", "-a", str(parent), str(work)], timeout=timeout)
-        shutil.copy(IMAGES_DIR / "rootfs" / recipe.script, work / "tmp" / "recipe.sh")
-        _run(["chroot", str(work), "/bin/sh", "-eu", "/tmp/recipe.sh"], timeout=timeout)
-        (work / "tmp" / "recipe.sh").unlink()
-    except BaseException:
-        _remove_tree(work)
-        raise
-    work.rename(target)
-    stamp.write_text(wanted)
-    report.steps[f"rootfs {name}"] = time.monotonic() - started
-    return target
-
-
 def _image_exists(client: docker.DockerClient, tag: str) -> docker.models.images.Image | None:
     try:
         return client.images.get(tag)
@@ -230,7 +133,8 @@ def ensure_rootfs_image(engine: Engine, name: str, config: BuildConfig, report: 
     tag = f"{ROOTFS_REPO}{name}:{recipe_hash(name, config.suite)[:16]}"
     if _image_exists(engine.client, tag) is not None:
         return tag
-    rootfs = ensure_rootfs(name, config, report)
+    options = RootfsOptions(config.cache_dir, config.mirror, config.suite, config.command_timeout)
+    rootfs = ensure_rootfs(name, options, report.steps)
     started = time.monotonic()
     with subprocess.Popen(
         # Docker provides /dev, /proc and /sys at run time.
@@ -306,7 +210,7 @@ def _context_hash(files: dict[str, Path], rootfs_tag: str) -> str:
             parts += [name, f"{stat.st_size}:{stat.st_mtime_ns}"]
         else:
             parts += [name, path.read_bytes()]
-    return _hash(*parts)
+    return content_hash(*parts)
 
 
 def build_standin(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker_support import conftest_plugin, engine, images
+from tests.docker_support import conftest_plugin, engine, images, rootfs
 from tests.docker_support.engine import EngineConfig, EngineStartError
 
 
@@ -117,14 +117,14 @@ def test_tags_come_from_images_toml(tmp_path: Path):
 
 
 def test_recipe_hash_covers_parent_recipe():
-    base = images.recipe_hash("base", "bookworm")
-    postgres = images.recipe_hash("postgresql-15", "bookworm")
+    base = rootfs.recipe_hash("base", "bookworm")
+    postgres = rootfs.recipe_hash("postgresql-15", "bookworm")
     assert base != postgres
-    assert images.recipe_hash("postgresql-15", "trixie") != postgres
+    assert rootfs.recipe_hash("postgresql-15", "trixie") != postgres
 
 
 def test_failed_command_carries_output_tail():
-    with pytest.raises(images.StandinBuildError, match=r"exited with 2:\n(.|\n)*boom"):
-        images._run(["sh", "-c", "echo boom >&2; exit 2"], timeout=10)
-    with pytest.raises(images.StandinBuildError, match="timed out after 0 s"):
-        images._run(["sleep", "5"], timeout=0.2)
+    with pytest.raises(rootfs.StandinBuildError, match=r"exited with 2:\n(.|\n)*boom"):
+        rootfs.run_command(["sh", "-c", "echo boom >&2; exit 2"], timeout=10)
+    with pytest.raises(rootfs.StandinBuildError, match="timed out after 0 s"):
+        rootfs.run_command(["sleep", "5"], timeout=0.2)

@@ -22,6 +22,7 @@ import pytest
 from minio import Minio
 
 from tests.docker_support.conftest_plugin import DockerEngine, skip_or_fail
+from tests.docker_support.images import HASH_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -370,3 +371,14 @@ def test_compose_up_wait_and_down(docker_engine: DockerEngine, tmp_path: Path):
     label = f"com.docker.compose.project={project}"
     assert docker_engine.client.containers.list(all=True, filters={"label": label}) == []
     assert docker_engine.client.volumes.list(filters={"label": label}) == []
+
+
+def test_every_pinned_tag_is_a_current_standin(docker_engine: DockerEngine):
+    report = docker_engine.build_report
+    for tag in (
+        docker_engine.tags.postgres,
+        docker_engine.tags.minio,
+        docker_engine.tags.minio_client,
+    ):
+        assert tag in report.built or report.skipped.get(tag) == "up to date", report.summary()
+        assert HASH_LABEL in (docker_engine.client.images.get(tag).labels or {})
