@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from devenv.resources import resource_dir
@@ -26,12 +25,31 @@ def pairs(name: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, label) for code, label in (line.split("\t", 1) for line in words(name)))
 
 
-@dataclass(frozen=True)
 class Table:
-    """A draw table: index i (a uint16 draw) maps to raw value raw[i] and binary field enc[i]."""
+    """A draw table: index i (a uint16 draw) maps to raw value raw[i] and binary field enc[i].
 
-    raw: list[Any]
-    enc: list[bytes]
+    Fields are encoded lazily, once per slot, so a small seed pays only for the slots it draws.
+    """
+
+    __slots__ = ("_encode", "enc", "raw")
+
+    def __init__(self, raw: list[Any], encode: Callable[[Any], bytes]) -> None:
+        self.raw = raw
+        self.enc: list[bytes | None] = [None] * len(raw)
+        self._encode = encode
+
+    def fields(self, idx: Sequence[int]) -> list[bytes]:
+        """Return the encoded fields of the drawn slots."""
+        enc = self.enc
+        out = [enc[i] for i in idx]
+        if None in out:
+            raw, encode = self.raw, self._encode
+            for pos, i in enumerate(idx):
+                field = enc[i]
+                if field is None:
+                    field = enc[i] = NULL if raw[i] is None else encode(raw[i])
+                out[pos] = field
+        return out  # type: ignore[return-value]
 
 
 def build_table(
@@ -44,21 +62,13 @@ def build_table(
     """Spread values over TABLE_SIZE slots in proportion to their weights, with a share of NULLs."""
     nulls = round(TABLE_SIZE * null_fraction)
     slots = TABLE_SIZE - nulls
-    counts = _counts(len(values), slots, weights)
-    encoded = [encode(v) for v in values]
     raw: list[Any] = [None] * nulls
-    enc: list[bytes] = [NULL] * nulls
     if weights is None and len(values) > 0:
-        reps = slots // len(values) + 1
-        raw.extend((list(values) * reps)[:slots])
-        enc.extend((encoded * reps)[:slots])
+        raw.extend((list(values) * (slots // len(values) + 1))[:slots])
     else:
-        for value, field, count in zip(values, encoded, counts, strict=True):
+        for value, count in zip(values, _counts(len(values), slots, weights), strict=True):
             raw.extend([value] * count)
-            enc.extend([field] * count)
-    return Table(raw, enc)
-
-
+    return Table(raw, encode)
 def _counts(n: int, slots: int, weights: Sequence[float] | None) -> list[int]:
     """Split `slots` into n integer counts proportional to `weights` (largest remainder)."""
     if n == 0:

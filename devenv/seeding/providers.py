@@ -280,17 +280,25 @@ def _float(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([round(rnd.uniform(low, high), 6) for _ in range(BASE)], "float")
 
 
+def _when(value: Any, base: str) -> int:
+    """Read a start/end argument (a TOML date or datetime, an ISO string, or raw units)."""
+    from devenv.seeding.values import coerce_temporal
+
+    return coerce_temporal(value, base)
+
+
 @provider("timestamp", "datetime")
 def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low, high = args.get("start", anchor - 3 * YEAR_US), args.get("end", anchor)
+    low = _when(args.get("start", anchor - 3 * YEAR_US), "timestamptz")
+    high = _when(args.get("end", anchor), "timestamptz")
     second = 1_000_000
     return Made([v // second * second for v in spread(int(low), int(high), rnd)], "timestamp")
 
 
 @provider("date")
 def _date(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low = args.get("start", anchor // DAY_US - 3 * 365)
-    high = args.get("end", anchor // DAY_US)
+    low = _when(args.get("start", anchor // DAY_US - 3 * 365), "date")
+    high = _when(args.get("end", anchor // DAY_US), "date")
     return Made(spread(int(low), int(high), rnd), "date")
 
 
@@ -330,3 +338,11 @@ def _faker(method: str, args: Args, rnd: random.Random) -> Made:
     fn = getattr(fake, method)
     kwargs = {k: v for k, v in args.items() if k not in ("locale", "pool_size")}
     return Made([fn(**kwargs) for _ in range(int(args.get("pool_size", 1024)))], "text")
+
+
+@provider("duration")
+def _duration(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made([m * 60_000_000 for m in range(5, 241, 5)], "interval")
+
+
+SPECIAL = ("email", "uuid")

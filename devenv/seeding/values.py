@@ -68,7 +68,7 @@ def coerce(value: Any, pgtype: PgType) -> Any:
     if base == "bool":
         return value if isinstance(value, bool) else str(value).lower() in ("t", "true", "1")
     if base in ("date", "timestamp", "timestamptz", "time", "timetz", "interval"):
-        return _coerce_temporal(value, base)
+        return coerce_temporal(value, base)
     if base == "uuid":
         return uuid.UUID(str(value)).bytes
     if base in ("json", "jsonb"):
@@ -78,7 +78,7 @@ def coerce(value: Any, pgtype: PgType) -> Any:
     return str(value)
 
 
-def _coerce_temporal(value: Any, base: str) -> int:
+def coerce_temporal(value: Any, base: str) -> int:
     """Convert dates, datetimes, ISO strings and `N unit` intervals to integer units."""
     if isinstance(value, int):
         return value

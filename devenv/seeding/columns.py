@@ -1,0 +1,243 @@
+"""Build each column's generator: overrides first, then keys and constraints, then inference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devenv.errors import SeedError
+from devenv.seeding import providers
+from devenv.seeding.checks import ColumnRules, Relation, analyse
+from devenv.seeding.definitions import ColumnDef
+from devenv.seeding.gens import ConstGen, ForeignGen, Gen, NullableGen, OffsetGen, ParentMap, PoolGen, RowGen  # fmt: skip
+from devenv.seeding.model import Column, ForeignKey
+from devenv.seeding.planning import Plan, Planner, TablePlan
+from devenv.seeding.pools import build_table
+from devenv.seeding.rng import Draws
+from devenv.seeding.rules import family, infer
+from devenv.seeding.scales import DEFAULT_NULL_FRACTION
+from devenv.seeding.shaping import Misfit, adapt, fit
+from devenv.seeding.special import SpecialColumns
+from devenv.seeding.values import encoder
+
+IMPLIED = (("created_at", "updated_at"), ("starts_at", "ends_at"), ("start_date", "end_date"),
+           ("start_time", "end_time"), ("issued_on", "due_on"), ("valid_from", "valid_to"),
+           ("starts_on", "ends_on"))  # fmt: skip
+
+
+class TableBuilder(SpecialColumns):
+    """Builds the generators of one table."""
+
+    def __init__(self, planner: Planner, q: str) -> None:
+        self.p = planner
+        self.q = q
+        self.table = planner.schema.tables[q]
+        self.tdef = planner.tdefs.get(q)
+        self.defs: dict[str, ColumnDef] = dict(self.tdef.columns) if self.tdef else {}
+        self.gens: dict[str, Gen] = {}
+        planner.gens[q] = self.gens
+        self.copy: list[str] = []
+        self.deferred: dict[str, ForeignKey] = {}
+        self.maps: dict[str, ParentMap] = {}
+        self.rules, relations = self._facts()
+        self.after = {r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)}  # fmt: skip
+        self.smalls = {r.small for r in self.after.values()}
+        self.carriers = planner.uniques[q].carriers
+        self.objects = self.object_spec()
+
+    def _facts(self) -> tuple[dict[str, ColumnRules], list[Relation]]:
+        """Merge table CHECKs, domain CHECKs and the implied created_at <= updated_at pairs."""
+        facts = analyse([(c.name, c.expression) for c in self.table.checks])
+        for col in self.table.columns:
+            if col.type.checks:
+                domain = analyse([(f"{col.type.name} check", e) for e in col.type.checks], value_column=col.name)  # fmt: skip
+                facts.columns.setdefault(col.name, domain.columns.get(col.name, ColumnRules()))
+                facts.unsupported += domain.unsupported
+        for name in facts.unsupported:
+            self.p.notes.append(f"{self.q}: CHECK {name} is not understood; values are not shaped by it")  # fmt: skip
+        relations = list(facts.relations)
+        seen = {(r.small, r.large) for r in relations}
+        for small, large in IMPLIED:
+            if self.table.has_column(small) and self.table.has_column(large) and (small, large) not in seen:  # fmt: skip
+                relations.append(Relation(small, large, strict=False))
+        return facts.columns, relations
+
+    def _generated(self, name: str) -> bool:
+        """Return True for a column this engine writes (not a key, not left to the database)."""
+        if not self.table.has_column(name) or name in self.p.skipped[self.q] or self.p.fk_of(self.q, name):  # fmt: skip
+            return False
+        cdef = self.defs.get(name)
+        return cdef is None or cdef.kind in ("after", "provider", "range", "auto")
+
+    def error(self, column: str, problem: str) -> SeedError:
+        """Name the definition file when there is one, else the table."""
+        cdef = self.defs.get(column)
+        if cdef is not None:
+            return cdef.error(problem)
+        return SeedError(f"table {self.q}, column {column}: {problem}",
+                         hint=f"Add an override for {self.table.name}.{column} in the project's seeds/ directory.")  # fmt: skip
+
+    def build(self) -> TablePlan:
+        """Build every column, in table order."""
+        for col in self.table.columns:
+            self._column(col)
+        match = next((k.columns for k in self.table.uniques if k.primary), ())
+        rows = self.p.count(self.q)
+        return TablePlan(self.q, rows, tuple(self.copy), self.gens, self.deferred, match, self.objects)  # fmt: skip
+
+    def _column(self, col: Column) -> None:
+        """Create the generator of one column and decide whether COPY writes it."""
+        name = col.name
+        if name in self.gens:
+            return
+        if col.sequence is not None:
+            start, step = col.sequence
+            self.gens[name] = RowGen(name, encoder(col.type), lambda r: start + r * step)
+            return
+        if name in self.p.skipped[self.q]:
+            return
+        cdef = self.defs.get(name)
+        fk = self.p.fk_of(self.q, name)
+        if fk is not None and not (cdef and cdef.kind == "follow"):
+            gen: Gen | None = self._foreign(col, fk, cdef)
+        else:
+            gen = self._value(col, cdef)
+        if gen is None:
+            return
+        self.gens[name] = gen
+        self.copy.append(name)
+        if fk is not None and (self.q, fk.name) in self.p.scope.deferred:
+            self.deferred[name] = fk
+            self.gens[f"{name}\x00deferred"] = gen
+            self.gens[name] = ConstGen(name, gen.encode, None)
+
+    def _value(self, col: Column, cdef: ColumnDef | None) -> Gen | None:
+        """Pick the generator of a column that is not a foreign key."""
+        name = col.name
+        if cdef is not None and cdef.kind != "auto":
+            gen = self.defined(col, cdef)
+        elif self.objects and name == self.objects.key_column:
+            gen = self.object_key(col)
+        elif self.objects and self.is_size_column(col):
+            gen = self.object_size(col)
+        elif name in self.carriers:
+            gen = self.carrier(col)
+        elif name in self.after:
+            gen = self.offset(col, self.after[name], None)
+        else:
+            inferred = self.inferred(col)
+            if inferred is None:
+                return None
+            gen = inferred
+        return self._with_nulls(col, cdef, gen)
+
+    def _foreign(self, col: Column, fk: ForeignKey, cdef: ColumnDef | None) -> Gen:
+        """A foreign key column: the parent's key value at the mapped parent row."""
+        if cdef is not None and cdef.kind != "auto":
+            raise cdef.error("is a foreign key: only null_fraction (or follow) may be set")
+        if fk.name not in self.maps:
+            self.maps[fk.name] = self.p.parent_map(self.q, fk, self.null_fraction(fk.columns[0], cdef))  # fmt: skip
+        ref = fk.ref_columns[fk.columns.index(col.name)]
+        return ForeignGen(col.name, encoder(col.type), fk.name, self.maps[fk.name], self.p.value_at(fk.ref_table, ref))  # fmt: skip
+
+    def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
+        """Return the share of NULLs of a column (0 where NULL is not allowed)."""
+        col = self.table.column(name)
+        notnull = col.notnull or col.type.notnull or self.rules.get(name, ColumnRules()).notnull
+        if name in self.smalls and any(self.table.column(r.large).notnull for r in self.after.values() if r.small == name):  # fmt: skip
+            notnull = True
+        asked = cdef.null_fraction if cdef is not None else None
+        if asked is not None:
+            if notnull and asked > 0:
+                raise self.error(name, "null_fraction > 0 on a column that does not allow NULL")
+            return asked
+        if notnull or col.default is not None or (self.objects and name in self.object_columns()):
+            return 0.0
+        return DEFAULT_NULL_FRACTION
+
+    def _with_nulls(self, col: Column, cdef: ColumnDef | None, gen: Gen) -> Gen:
+        """Blank out a share of rows, unless the generator already folded NULLs into its pool."""
+        fraction = self.null_fraction(col.name, cdef)
+        if fraction <= 0 or isinstance(gen, PoolGen) or (isinstance(gen, ConstGen) and gen.value is None):  # fmt: skip
+            return gen
+        draws = Draws(self.p.key(self.q, col.name, "null"), random_access=self.accessed(col.name))
+        return NullableGen(gen, fraction, draws)
+
+    def accessed(self, name: str) -> bool:
+        """Return True when other rows read this column one row at a time."""
+        return (self.q, name) in self.p.accessed
+
+    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool) -> Gen:
+        """Fit a provider's values to the column and wrap them in a draw table."""
+        rules = self.rules.get(col.name, ColumnRules())
+        try:
+            values = adapt(made, col.type)
+        except Misfit as exc:
+            raise self.error(col.name, str(exc)) from exc
+        kept, weights = fit(values, made.weights, rules, col.type)
+        if not kept or (strict and len(kept) < len(values)):
+            bad = next((v for v in values if v not in kept), None)
+            raise self.error(col.name, f"value {bad!r} does not fit the column type or its CHECK constraints" if kept or bad is not None else "no value fits the column type and its CHECK constraints")  # fmt: skip
+        fraction = self.null_fraction(col.name, cdef)
+        enc = encoder(col.type)
+        table = build_table(kept, enc, weights=weights, null_fraction=fraction)
+        draws = Draws(self.p.key(self.q, col.name), random_access=self.accessed(col.name))
+        return PoolGen(col.name, enc, table, draws)
+
+    def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
+        """`col` = base column + a positive step, so CHECK (base < col) always holds."""
+        base = self.gens.get(relation.small) or self._early(relation.small)
+        low, high, unit = self.offset_range(col, relation.strict, cdef)
+        draws = Draws(self.p.key(self.q, col.name, "offset"), random_access=self.accessed(col.name))
+        return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
+
+    def _early(self, name: str) -> Gen:
+        """Build a column that a later column depends on before its turn."""
+        self._column(self.table.column(name))
+        if name not in self.gens:
+            raise self.error(name, "another column is derived from it, but it is not generated")
+        return self.gens[name]
+
+    def depend(self, name: str) -> Gen:
+        """Return the generator of `name`, building it early if needed."""
+        return self.gens.get(name) or self._early(name)
+
+    def inferred(self, col: Column) -> Gen | None:
+        """Infer from CHECK choices and enum labels, then the name rules, then the type."""
+        rules = self.rules.get(col.name, ColumnRules())
+        if col.type.base == "array":
+            return self.array(col)
+        if col.type.base == "enum" or rules.choices is not None:
+            choices = list(rules.choices if rules.choices is not None else col.type.labels)
+            return self.pool(col, providers.Made(choices, "text" if family(col.type) == "text" else family(col.type)), None, strict=False)  # fmt: skip
+        rule = infer(self.table.name, col.name, col.type)
+        if rule is None:
+            return self.unsupported(col)
+        if col.default is not None and col.default_constant and not rule.by_name:
+            return None
+        return self.from_provider(col, rule.provider, rule.args, None)
+
+    def defined(self, col: Column, cdef: ColumnDef) -> Gen:
+        """Build the generator a definition asks for."""
+        if col.name in self.carriers and cdef.kind not in ("template", "object"):
+            if cdef.kind == "provider" and family(col.type) == "text":
+                return self.carrier(col)
+            raise cdef.error(f"is in a unique key; use a template with {{row}} (or a text provider) so values stay distinct (kind {cdef.kind!r} repeats values)")  # fmt: skip
+        builder = getattr(self, f"def_{cdef.kind}")
+        gen: Gen = builder(col, cdef)
+        return gen
+
+
+def make_plan(planner: Planner) -> Plan:
+    """Build every table's generators, then check that every foreign key target is generated."""
+    tables = [TableBuilder(planner, q).build() for q in planner.scope.order]
+    for q in planner.scope.order:
+        for fk in planner.schema.tables[q].foreign_keys:
+            if fk.ref_table in planner.gens:
+                missing = [c for c in fk.ref_columns if c not in planner.gens[fk.ref_table]]
+                if missing:
+                    raise SeedError(
+                        f"table {q}: foreign key {fk.name} points at {fk.ref_table}.{missing[0]}, "
+                        "which the database fills (default or generated), so its values are unknown",
+                        hint=f"Remove the `default = true` override of {fk.ref_table}.{missing[0]}.",
+                    )
+    return Plan(planner.seed, planner.scale, tables, planner.scope.kept, planner.notes)

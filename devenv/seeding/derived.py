@@ -1,0 +1,208 @@
+"""Generators derived from the row number or from other columns: unique values, emails, objects."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from devenv.errors import SeedError
+from devenv.seeding import keys
+from devenv.seeding.checks import ColumnRules, Relation
+from devenv.seeding.definitions import ColumnDef
+from devenv.seeding.gens import ConstGen, DerivedGen, Gen, RowGen
+from devenv.seeding.model import Column, Table
+from devenv.seeding.objects import extension, render
+from devenv.seeding.rng import key_int, mix
+from devenv.seeding.rules import family, infer
+from devenv.seeding.shaping import bounds, max_length
+from devenv.seeding.values import DAY_US, encoder, parse_duration
+
+if TYPE_CHECKING:
+    from devenv.seeding.planning import ObjectSpec, Planner
+
+DOMAINS = ("example.com", "example.net", "example.org")
+SIZE = re.compile(r"^(size|size_bytes|byte_size|file_size|filesize|bytes|content_length)$", re.I)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_OFFSETS = {"updated_at": ("0s", "90d"), "ends_at": ("15m", "3h"), "due_on": ("0d", "60d")}
+_CLEAN: dict[str, str] = {}
+
+
+def _clean(text: Any) -> str:
+    """Lower-case ASCII letters and digits only (for email local parts and slugs)."""
+    key = str(text)
+    if key not in _CLEAN:
+        _CLEAN[key] = _NOT_ALNUM.sub("", key.lower())
+    return _CLEAN[key]
+
+
+class DerivedColumns:
+    """Row-derived and cross-column generators, shared by TableBuilder."""
+
+    p: Planner
+    q: str
+    table: Table
+    gens: dict[str, Gen]
+    rules: dict[str, ColumnRules]
+    objects: ObjectSpec | None
+    defs: dict[str, ColumnDef]
+
+    def error(self, column: str, problem: str) -> SeedError:
+        raise NotImplementedError
+
+    def depend(self, name: str) -> Gen:
+        raise NotImplementedError
+
+    def pool_for(self, col: Column, name: str) -> Gen:
+        raise NotImplementedError
+
+    def carrier(self, col: Column) -> Gen:
+        """A column in a unique key: derive a distinct value from the row number."""
+        kind, enc = family(col.type), encoder(col.type)
+        key = key_int(self.p.key(self.q, col.name, "unique"))
+        low, high = bounds(self.rules.get(col.name, ColumnRules()), col.type)
+        if kind == "text":
+            return self.unique_text(col)
+        if kind == "uuid":
+            return RowGen(col.name, enc, keys.uuid_fn(key))
+        if kind == "int":
+            first = max(1, low) if low is not None and low <= 1 or low is None else low
+            return RowGen(col.name, enc, lambda r: first + r)
+        if kind == "decimal":
+            scale = (col.type.numeric_precision or (0, 2))[1]
+            step, first = Decimal(1).scaleb(-scale), low if low is not None else Decimal(1)
+            return RowGen(col.name, enc, lambda r: first + r * step)
+        if kind in ("date", "timestamp"):
+            unit = 1 if kind == "date" else 1_000_000
+            start = low if low is not None else (self.p.anchor - 20 * 365 * DAY_US) // (DAY_US if kind == "date" else 1)  # fmt: skip
+            return RowGen(col.name, enc, lambda r: start + r * unit)
+        if kind == "inet":
+            base = int(ipaddress.IPv6Address("2001:db8::"))
+            return RowGen(col.name, enc, lambda r: str(ipaddress.IPv6Address(base + r + 1)))
+        if kind == "bytea":
+            return RowGen(col.name, enc, lambda r: r.to_bytes(8, "big") + mix(key, r).to_bytes(8, "big"))  # fmt: skip
+        if kind == "json":
+            return RowGen(col.name, enc, lambda r: {"n": r + 1})
+        if kind == "float":
+            return RowGen(col.name, enc, lambda r: float(low or 0) + r / 1000)
+        values = list(col.type.labels) or [True, False]
+        self.p.notes.append(f"{self.q}.{col.name}: unique with only {len(values)} possible values")
+        return RowGen(col.name, enc, lambda r: values[r % len(values)])
+
+    def unique_text(self, col: Column) -> Gen:
+        """Text made unique by a row-number suffix (the base comes from the usual generator)."""
+        rule = infer(self.table.name, col.name, col.type)
+        cdef = self.defs.get(col.name)
+        if (cdef is None or cdef.kind == "auto") and rule is not None and rule.provider == "email":
+            return self.email(col)
+        base_name = f"{col.name}\x00base"
+        self.gens[base_name] = self.pool_for(col, base_name)
+        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+
+        def suffixed(row: int, value: Any) -> str:
+            text = str(value)
+            tail = (" " if " " in text else "-") + str(row + 1)
+            if limit is not None:
+                if len(tail) > limit:
+                    raise self.error(col.name, f"is unique but only {limit} characters long; too many rows")  # fmt: skip
+                text = text[: limit - len(tail)]
+            return text + tail
+
+        return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, self.gens)
+
+    def email(self, col: Column) -> Gen:
+        """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""
+        names = self._name_columns()
+        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+
+        def make(row: int, *parts: Any) -> str:
+            local = ".".join(_clean(p) for p in parts if p is not None) or "user"
+            tail = f"{row + 1}@{DOMAINS[row % 3]}"
+            if limit is not None:
+                local = local[: max(1, limit - len(tail))]
+            return local + tail
+
+        if not names:
+            base_name = f"{col.name}\x00user"
+            self.gens[base_name] = self.pool_for(col, base_name)
+            names = (base_name,)
+        return DerivedGen(col.name, encoder(col.type), names, make, self.gens)
+
+    def _name_columns(self) -> tuple[str, ...]:
+        """Find first/last (or full) name columns of the same row for email local parts."""
+        text = [c.name for c in self.table.columns if family(c.type) == "text" and c.name not in self.p.skipped[self.q]]  # fmt: skip
+        found: list[str] = []
+        for provider in ("first_name", "last_name", "full_name"):
+            for name in text:
+                rule = infer(self.table.name, name, self.table.column(name).type)
+                if rule is not None and rule.provider == provider and name not in self.defs and not self.p.fk_of(self.q, name):  # fmt: skip
+                    found.append(name)
+                    break
+        return tuple(found[:2])
+
+    def offset_range(self, col: Column, strict: bool, cdef: ColumnDef | None) -> tuple[int, int, Any]:  # fmt: skip
+        """Return (low, high, unit) of the step added to the base column."""
+        kind = family(col.type)
+        spec = cdef.spec if cdef is not None else {}
+        if kind in ("timestamp", "date", "time"):
+            step = DAY_US if kind == "date" else 1_000_000
+            unit = 1 if kind == "date" else step
+            default_low, default_high = _OFFSETS.get(col.name, ("1h", "30d") if kind != "date" else ("0d", "30d"))  # fmt: skip
+            try:
+                low = parse_duration(str(spec.get("min", default_low))) // step
+                high = parse_duration(str(spec.get("max", default_high))) // step
+            except ValueError as exc:
+                raise self.error(col.name, str(exc)) from exc
+        elif kind in ("int", "decimal", "float"):
+            unit = 1 if kind == "int" else Decimal("0.01") if kind == "decimal" else 0.01
+            low, high = int(spec.get("min", 0)), int(spec.get("max", 100 if kind == "int" else 10000))
+        else:
+            raise self.error(col.name, f"cannot be ordered after another column (type {col.type.name})")
+        low = max(low, 1) if strict else max(low, 0)
+        if high < low:
+            raise self.error(col.name, f"offset range is empty (min {low}, max {high})")
+        return low, high, unit
+
+    def object_columns(self) -> set[str]:
+        """Return the key, content type and size columns of an object table."""
+        if self.objects is None:
+            return set()
+        cols = {self.objects.key_column} | {c.name for c in self.table.columns if SIZE.match(c.name)}
+        return cols | ({self.objects.content_type_column} if self.objects.content_type_column else set())  # fmt: skip
+
+    def is_size_column(self, col: Column) -> bool:
+        """Return True for the integer column that holds an object's size in bytes."""
+        return bool(SIZE.match(col.name)) and family(col.type) == "int"
+
+    def object_key(self, col: Column) -> Gen:
+        """`<table>/<uuid>.<ext>`: unique, and the extension matches the content type."""
+        assert self.objects is not None
+        uuid_at = keys.uuid_fn(key_int(self.p.key(self.q, col.name, "object")))
+        ct = self.objects.content_type_column
+        prefix = self.table.name
+
+        def make(row: int, content_type: Any = "application/octet-stream") -> str:
+            token = uuid_at(row).hex()
+            return f"{prefix}/{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:]}.{extension(str(content_type))}"  # fmt: skip
+
+        if ct is not None:
+            self.depend(ct)
+        return DerivedGen(col.name, encoder(col.type), (ct,) if ct else (), make, self.gens)
+
+    def object_size(self, col: Column) -> Gen:
+        """The byte size of the generated file, so rows and objects agree."""
+        assert self.objects is not None
+        key, ct = self.objects.key_column, self.objects.content_type_column
+        self.depend(key)
+        inputs = (key, ct) if ct else (key,)
+        return DerivedGen(col.name, encoder(col.type), inputs,
+                          lambda row, k, c="text/plain": len(render(str(c), str(k))), self.gens)  # fmt: skip
+
+    def unsupported(self, col: Column) -> Gen | None:
+        """No generator for this type: use the default, NULL, or fail with a hint."""
+        if col.default is not None:
+            return None
+        if not col.notnull:
+            return ConstGen(col.name, lambda v: b"\xff\xff\xff\xff", None)
+        raise self.error(col.name, f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a default")  # fmt: skip

@@ -1,0 +1,178 @@
+"""run_seed: read the schema, plan, stream rows and objects, commit once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from devenv import __version__
+from devenv.errors import SeedError
+from devenv.seeding import definitions, safety, scales
+from devenv.seeding.catalog import read_schema
+from devenv.seeding.columns import make_plan
+from devenv.seeding.gens import Block
+from devenv.seeding.model import Schema
+from devenv.seeding.objects import render
+from devenv.seeding.planning import Plan, Planner, TablePlan
+from devenv.seeding.report import ProgressCallback, SeedReport, TableReport, peak_rss_mb
+from devenv.seeding.s3sink import ObjectSink, S3Target, Upload
+from devenv.seeding.scope import select
+from devenv.seeding.sink import PostgresSink, ident
+from devenv.seeding.stream import CHUNK, chunk_bytes, stream
+from devenv.seeding.values import coerce
+
+log = logging.getLogger(__name__)
+PARALLEL_FROM_ROWS = 50_000
+KEYS_ASIDE_FROM_ROWS = 20_000
+KEPT_ROWS_LIMIT = 100_000
+
+
+def run_seed(conninfo: str, *, definitions_dir: Path | None, scale: str, seed: int,
+             s3: S3Target | None = None, buckets: Mapping[str, str] | None = None,
+             workers: int | None = None, progress: ProgressCallback | None = None) -> SeedReport:  # fmt: skip
+    """Replace the seed data of a local database (and its object store) in one transaction."""
+    started, wall = time.perf_counter(), datetime.now(timezone.utc)
+    safety.check_database(conninfo)
+    if s3 is not None:
+        safety.check_endpoint(s3.endpoint)
+    scales.multiplier(scale)
+    defs = definitions.load(definitions_dir)
+    try:
+        conn = psycopg.connect(conninfo, autocommit=False)
+    except psycopg.OperationalError as exc:
+        raise SeedError(f"cannot connect to the database: {exc}", hint="Start the stack with `devenv up`.") from exc  # fmt: skip
+    with conn:
+        plan = _plan(conn, defs, seed=seed, scale=scale)
+        count = _workers(plan, workers)
+        uploads = _start_uploads(plan, s3, buckets) if s3 is not None else None
+        try:
+            reports = _load(conn, plan, count, progress)
+            objects = uploads.wait() if uploads is not None else 0
+        finally:
+            if uploads is not None:
+                uploads.close()
+        PostgresSink(conn).record(seed=seed, scale=scale, version=__version__, started=wall,
+                                  rows=sum(r.rows for r in reports), objects=objects,
+                                  tables={r.name: r.rows for r in reports})  # fmt: skip
+    return SeedReport(scale, seed, tuple(reports), objects, time.perf_counter() - started, count,
+                      peak_rss_mb(), tuple(plan.notes))  # fmt: skip
+
+
+def _plan(conn: psycopg.Connection[Any], defs: definitions.Definitions, *, seed: int, scale: str) -> Plan:  # fmt: skip
+    """Read the schema and build the plan."""
+    schema = read_schema(conn)
+    scope = select(schema, defs)
+    if not scope.order:
+        raise SeedError(f"no tables to seed in schemas {', '.join(defs.schemas)}",
+                        hint="Run the migrations first (`devenv migrate`), or set [settings] schemas.")  # fmt: skip
+    kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
+    return make_plan(Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept))
+
+
+def _kept_rows(conn: psycopg.Connection[Any], schema: Schema, q: str, seeded: tuple[str, ...]) -> list[dict[str, Any]]:  # fmt: skip
+    """Read the referenced key columns of a table that is kept (not seeded), in a stable order."""
+    columns = sorted({c for t in seeded for fk in schema.tables[t].foreign_keys if fk.ref_table == q for c in fk.ref_columns})  # fmt: skip
+    table = schema.tables[q]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    query = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(names, ident(q), names, sql.Literal(KEPT_ROWS_LIMIT))  # fmt: skip
+    rows = conn.execute(query).fetchall()
+    return [{c: coerce(v, table.column(c).type) for c, v in zip(columns, row, strict=True)} for row in rows]  # fmt: skip
+
+
+def _workers(plan: Plan, asked: int | None) -> int:
+    """Use worker processes only when there are enough rows to pay for them."""
+    if asked is not None:
+        return max(1, asked)
+    rows = sum(t.rows for t in plan.tables)
+    return 1 if rows < PARALLEL_FROM_ROWS else max(1, min(2, os.cpu_count() or 1))
+
+
+def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: ProgressCallback | None) -> list[TableReport]:  # fmt: skip
+    """Truncate, COPY every table in order, fill deferred edges and restore keys."""
+    sink = PostgresSink(conn)
+    names = [t.name for t in plan.tables]
+    total = sum(t.rows for t in plan.tables)
+    sink.truncate(names)
+    if total >= KEYS_ASIDE_FROM_ROWS:
+        sink.set_keys_aside(names, [t.name for t in plan.tables if not _partitioned(conn, t.name)])
+    chunks = stream(plan, workers)
+    reports = [_copy_table(sink, table, chunks, progress) for table in plan.tables if table.rows >= 0]  # fmt: skip
+    for table in plan.tables:
+        if table.deferred and table.match_columns:
+            hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
+            data = (chunk_bytes(table, s, min(CHUNK, table.rows - s), table.match_columns + hidden) for s in range(0, table.rows, CHUNK))  # fmt: skip
+            _guard(table.name, lambda t=table, d=data: sink.fill_deferred(t.name, t.match_columns, tuple(t.deferred), d))  # type: ignore[misc]  # fmt: skip
+    _guard("(keys)", sink.restore_keys)
+    return reports
+
+
+def _partitioned(conn: psycopg.Connection[Any], table: str) -> bool:
+    row = conn.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [ident(table).as_string(conn)]).fetchone()  # fmt: skip
+    return bool(row and row[0])
+
+
+def _copy_table(sink: PostgresSink, table: TablePlan, chunks: Iterator[tuple[tuple[int, int, int], bytes]],
+                progress: ProgressCallback | None) -> TableReport:  # fmt: skip
+    """Stream one table's chunks (taken from the shared, ordered chunk stream) into COPY."""
+    began = time.perf_counter()
+    done = 0
+
+    def mine() -> Iterator[bytes]:
+        nonlocal done
+        while done < table.rows:
+            (_, start, n), data = next(chunks)
+            done = start + n
+            yield data
+            if progress is not None:
+                progress(table.name, done, table.rows)
+
+    if table.rows:
+        _guard(table.name, lambda: sink.copy(table.name, table.columns, mine(), freeze=True))
+    elif progress is not None:
+        progress(table.name, 0, 0)
+    return TableReport(table.name, table.rows, time.perf_counter() - began)
+
+
+def _guard(table: str, action: Any) -> None:
+    """Run a database step; turn a database error into a SeedError naming the table."""
+    try:
+        action()
+    except psycopg.errors.IntegrityError as exc:
+        raise SeedError(f"seeding {table} broke a constraint: {exc}".strip(),
+                        hint="Nothing was changed. Adjust the definition of the named column in seeds/, or report a devenv bug.") from exc  # fmt: skip
+    except psycopg.Error as exc:
+        raise SeedError(f"seeding {table} failed: {exc}".strip(), hint="Nothing was changed; the database still holds the previous data.") from exc  # fmt: skip
+
+
+def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) -> ObjectSink:
+    """Queue one upload per row of every table that points at objects."""
+    sink = ObjectSink(s3)
+    mapping = dict(buckets or {})
+    for table in plan.tables:
+        spec = table.objects
+        if spec is None or not table.rows:
+            continue
+        logical = spec.bucket or next(iter(mapping), table.name.split(".")[-1])
+        bucket = mapping.get(logical, logical)
+        meta = {"devenv-synthetic": "true", "devenv-seed": str(plan.seed), "devenv-scale": plan.scale, "devenv-table": table.name}  # fmt: skip
+        sink.submit(_uploads(table, bucket, meta))
+    return sink
+
+
+def _uploads(table: TablePlan, bucket: str, meta: dict[str, str]) -> Iterator[Upload]:
+    """Regenerate each row's key and content type, then render its file."""
+    assert table.objects is not None
+    key_col, ct_col = table.objects.key_column, table.objects.content_type_column
+    for start in range(0, table.rows, CHUNK):
+        blk = Block(table.gens, start, min(CHUNK, table.rows - start))
+        types = blk.raw(ct_col) if ct_col else ["text/plain"] * blk.n
+        for key, content_type in zip(blk.raw(key_col), types, strict=True):
+            yield Upload(bucket, str(key), str(content_type), render(str(content_type), str(key)), meta)

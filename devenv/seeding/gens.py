@@ -1,0 +1,235 @@
+"""Column generators: pure functions of (definition, seed, row index), evaluated a block at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from devenv.seeding.pools import Table
+from devenv.seeding.rng import Draws
+from devenv.seeding.values import Encoder
+
+
+class Block:
+    """Rows [start, start + n) of one table; caches each column's values for the columns after it."""
+
+    __slots__ = ("_enc", "_memo", "_raw", "gens", "n", "start")
+
+    def __init__(self, gens: dict[str, Gen], start: int, n: int) -> None:
+        self.gens = gens
+        self.start = start
+        self.n = n
+        self._raw: dict[str, list[Any]] = {}
+        self._enc: dict[str, list[bytes]] = {}
+        self._memo: dict[Any, Any] = {}
+
+    @property
+    def rows(self) -> range:
+        """Return the row indexes of this block."""
+        return range(self.start, self.start + self.n)
+
+    def raw(self, column: str) -> list[Any]:
+        """Return the raw values of `column` for this block."""
+        if column not in self._raw:
+            self._raw[column] = self.gens[column].raw(self)
+        return self._raw[column]
+
+    def enc(self, column: str) -> list[bytes]:
+        """Return the binary COPY fields of `column` for this block."""
+        if column not in self._enc:
+            self._enc[column] = self.gens[column].enc(self)
+        return self._enc[column]
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """Compute something shared by several columns (draws, parent indexes) once per block."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+
+class Gen:
+    """Base generator: subclasses give raw values; encoding follows the column type."""
+
+    def __init__(self, column: str, encode: Encoder) -> None:
+        self.column = column
+        self.encode = encode
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Return raw values for the block's rows."""
+        return [self.at(r) for r in blk.rows]
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Return binary fields for the block's rows."""
+        encode = self.encode
+        return [encode(v) for v in blk.raw(self.column)]
+
+    def at(self, row: int) -> Any:
+        """Return the raw value of one row (random access)."""
+        raise NotImplementedError(f"{type(self).__name__} has no random access")
+
+
+class PoolGen(Gen):
+    """Draw from a 65,536-slot table: one uint16 draw per row picks the slot."""
+
+    def __init__(self, column: str, encode: Encoder, table: Table, draws: Draws) -> None:
+        super().__init__(column, encode)
+        self.table = table
+        self.draws = draws
+
+    def _idx(self, blk: Block) -> Sequence[int]:
+        return blk.memo(("idx", self.column), lambda: self.draws.block(blk.start, blk.n))  # type: ignore[no-any-return]
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Look the draws up in the raw table."""
+        table = self.table.raw
+        return [table[i] for i in self._idx(blk)]
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Look the draws up in the pre-encoded table (the hot path)."""
+        return self.table.fields(self._idx(blk))
+
+    def at(self, row: int) -> Any:
+        """Return one row's value."""
+        return self.table.raw[self.draws.at(row)]
+
+
+class RowGen(Gen):
+    """A value computed from the row index alone (keys, unique values)."""
+
+    def __init__(self, column: str, encode: Encoder, fn: Callable[[int], Any]) -> None:
+        super().__init__(column, encode)
+        self.fn = fn
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Apply fn to each row index."""
+        return list(map(self.fn, blk.rows))
+
+    def at(self, row: int) -> Any:
+        """Apply fn to one row index."""
+        return self.fn(row)
+
+
+class ConstGen(Gen):
+    """The same value in every row (NULL included)."""
+
+    def __init__(self, column: str, encode: Encoder, value: Any) -> None:
+        super().__init__(column, encode)
+        self.value = value
+        self.field = encode(value)
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Repeat the value."""
+        return [self.value] * blk.n
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Repeat the encoded value."""
+        return [self.field] * blk.n
+
+    def at(self, row: int) -> Any:
+        """Return the value."""
+        return self.value
+
+
+class NullableGen(Gen):
+    """Replace a fixed share of another generator's values with NULL."""
+
+    def __init__(self, inner: Gen, fraction: float, draws: Draws) -> None:
+        super().__init__(inner.column, inner.encode)
+        self.inner = inner
+        self.threshold = round(fraction * 65536)
+        self.draws = draws
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Draw, then blank out rows whose draw falls under the threshold."""
+        cut = self.threshold
+        values = self.inner.raw(blk)
+        return [None if d < cut else v for v, d in zip(values, self.draws.block(blk.start, blk.n), strict=True)]  # fmt: skip
+
+    def at(self, row: int) -> Any:
+        """Return one row's value or None."""
+        return None if self.draws.at(row) < self.threshold else self.inner.at(row)
+
+
+class DerivedGen(Gen):
+    """A value computed from other columns of the same row (templates, offsets, object sizes)."""
+
+    def __init__(
+        self,
+        column: str,
+        encode: Encoder,
+        inputs: tuple[str, ...],
+        fn: Callable[..., Any],
+        gens: dict[str, Gen] | None = None,
+    ) -> None:
+        super().__init__(column, encode)
+        self.inputs = inputs
+        self.fn = fn
+        self.gens = gens or {}
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Call fn(row, *inputs) for every row."""
+        columns = [blk.raw(c) for c in self.inputs]
+        return list(map(self.fn, blk.rows, *columns))
+
+    def at(self, row: int) -> Any:
+        """Recompute the inputs of one row, then fn."""
+        return self.fn(row, *(self.gens[c].at(row) for c in self.inputs))
+
+
+class ParentMap:
+    """Maps a child row to the index of its parent row (or None), by arithmetic only."""
+
+    def __init__(self, fn: Callable[[int], int | None], *, block: Callable[[int, int], list[int | None]] | None = None) -> None:  # fmt: skip
+        self.index = fn
+        self._block = block
+
+    def indexes(self, start: int, n: int) -> list[int | None]:
+        """Return parent indexes for rows [start, start + n)."""
+        if self._block is not None:
+            return self._block(start, n)
+        return list(map(self.index, range(start, start + n)))
+
+
+class ForeignGen(Gen):
+    """A foreign key column (or another column of the parent row): the parent's value at the mapped row."""
+
+    def __init__(self, column: str, encode: Encoder, key: str, parents: ParentMap, value_at: Callable[[int], Any]) -> None:  # fmt: skip
+        super().__init__(column, encode)
+        self.key = key
+        self.parents = parents
+        self.value_at = value_at
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Map rows to parents, then look up the parent's value."""
+        indexes: list[int | None] = blk.memo(("fk", self.key), lambda: self.parents.indexes(blk.start, blk.n))  # fmt: skip
+        value_at = self.value_at
+        return [None if p is None else value_at(p) for p in indexes]
+
+    def at(self, row: int) -> Any:
+        """Return one row's value."""
+        parent = self.parents.index(row)
+        return None if parent is None else self.value_at(parent)
+
+
+class OffsetGen(Gen):
+    """A value after another column of the same row: base + a drawn step count (CHECK a < b)."""
+
+    def __init__(self, column: str, encode: Encoder, base: Gen, low: int, high: int, unit: Any, draws: Draws) -> None:  # fmt: skip
+        super().__init__(column, encode)
+        self.base = base
+        self.low = low
+        self.span = high - low + 1
+        self.unit = unit
+        self.draws = draws
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Add a drawn offset to each base value (NULL stays NULL)."""
+        low, span, unit = self.low, self.span, self.unit
+        draws = self.draws.block(blk.start, blk.n)
+        base = blk.raw(self.base.column)
+        return [None if b is None else b + (low + (d * span >> 16)) * unit for b, d in zip(base, draws, strict=True)]  # fmt: skip
+
+    def at(self, row: int) -> Any:
+        """Return one row's value."""
+        b = self.base.at(row)
+        return None if b is None else b + (self.low + (self.draws.at(row) * self.span >> 16)) * self.unit  # fmt: skip

@@ -1,0 +1,220 @@
+"""Turn schema + definitions + scale into a plan: row counts, load order and one generator per column."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from devenv.seeding import keys, scales
+from devenv.seeding.definitions import Definitions, TableDef, definition_error
+from devenv.seeding.gens import Gen, ParentMap
+from devenv.seeding.model import Column, ForeignKey, Schema
+from devenv.seeding.rng import key_int, mix, stream_key
+from devenv.seeding.scope import Scope
+from devenv.seeding.uniques import UniquePlan, analyse
+from devenv.seeding.values import to_timestamp
+
+log = logging.getLogger(__name__)
+DEFAULT_ANCHOR = date(2025, 1, 1)
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """A column holding object-storage keys, and where its content type comes from."""
+
+    key_column: str
+    content_type_column: str | None
+    bucket: str
+
+
+@dataclass
+class TablePlan:
+    """Everything needed to stream one table."""
+
+    name: str
+    rows: int
+    columns: tuple[str, ...]
+    gens: dict[str, Gen]
+    deferred: dict[str, ForeignKey] = field(default_factory=dict)
+    match_columns: tuple[str, ...] = ()
+    objects: ObjectSpec | None = None
+
+
+@dataclass
+class Plan:
+    """The whole seed: tables in load order, plus notes for the report."""
+
+    seed: int
+    scale: str
+    tables: list[TablePlan]
+    kept: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)
+
+
+class Planner:
+    """Holds what every table's generators share: seed, counts, parent maps and key lookups."""
+
+    def __init__(self, schema: Schema, defs: Definitions, scope: Scope, *, seed: int, scale: str,
+                 kept_rows: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
+        self.schema = schema
+        self.scope = scope
+        self.seed = seed
+        self.scale = scale
+        self.kept_rows = kept_rows
+        day = defs.anchor or DEFAULT_ANCHOR
+        self.anchor = to_timestamp(datetime(day.year, day.month, day.day))
+        self.tdefs = self._resolve_defs(defs)
+        self.skipped: dict[str, set[str]] = {q: self._db_side(q) for q in scope.order}
+        self.uniques = {q: analyse(schema.tables[q], self.tdefs.get(q), self.skipped[q]) for q in scope.order}  # fmt: skip
+        self.accessed = self._accessed_columns()
+        self.gens: dict[str, dict[str, Gen]] = {}
+        self.notes: list[str] = []
+        self.pool_cache: dict[Any, Any] = {}
+        self._in_progress: set[tuple[str, str]] = set()
+
+    def _resolve_defs(self, defs: Definitions) -> dict[str, TableDef]:
+        """Key table definitions by `schema.name`; unknown or unseeded tables are errors."""
+        out: dict[str, TableDef] = {}
+        for name, tdef in defs.tables.items():
+            table = self.schema.find(name)
+            if table is None:
+                raise definition_error(tdef.source, name, None, "no such table in the migrated database")  # fmt: skip
+            if table.qualified not in self.scope.order:
+                raise definition_error(tdef.source, name, None, "this table is not seeded (excluded, or outside [settings] schemas)")  # fmt: skip
+            for column in tdef.columns:
+                if not table.has_column(column):
+                    raise definition_error(tdef.source, name, column, f"no such column in {table.qualified}")  # fmt: skip
+            out[table.qualified] = tdef
+        return out
+
+    def _db_side(self, q: str) -> set[str]:
+        """Columns the database fills: identity, generated, serial, and `default = true` overrides."""
+        table, tdef = self.schema.tables[q], self.tdefs.get(q)
+        skipped = {c.name for c in table.columns if c.db_assigned}
+        if tdef:
+            skipped |= {name for name, cdef in tdef.columns.items() if cdef.kind == "default"}
+        return skipped
+
+    def _accessed_columns(self) -> set[tuple[str, str]]:
+        """Columns read one row at a time (FK targets, follow targets): they need random access."""
+        out: set[tuple[str, str]] = set()
+        for q in self.scope.order:
+            for fk in self.schema.tables[q].foreign_keys:
+                out |= {(fk.ref_table, c) for c in fk.ref_columns}
+            for cdef in self.tdefs[q].columns.values() if q in self.tdefs else ():
+                if cdef.kind == "follow":
+                    local, remote = cdef.spec["follow"].split(".")
+                    fk = self.fk_of(q, local)
+                    if fk is not None:
+                        out.add((fk.ref_table, remote))
+                        out.add((q, local))
+        return out
+
+    def key(self, q: str, column: str, stream: str = "") -> bytes:
+        """Return the random stream key of (table, column, stream) under this seed."""
+        return stream_key(self.seed, q, column, stream)
+
+    def rnd(self, *parts: str) -> random.Random:
+        """Return a deterministic Random for building pools."""
+        return random.Random(key_int(stream_key(self.seed, "pool", "\x00".join(parts))))
+
+    def fk_of(self, q: str, column: str) -> ForeignKey | None:
+        """Return the foreign key `column` belongs to, if any."""
+        for fk in self.schema.tables[q].foreign_keys:
+            if column in fk.columns and (fk.ref_table in self.scope.order or fk.ref_table in self.kept_rows):  # fmt: skip
+                return fk
+        return None
+
+    @functools.cache  # noqa: B019 - one planner per seed run
+    def count(self, q: str, scale: str | None = None) -> int:
+        """Return the row count of table `q` at `scale` (the run's scale by default)."""
+        scale = scale or self.scale
+        tdef = self.tdefs.get(q)
+        if tdef and tdef.per_parent:
+            rows = int(self.group_cum(q, scale)[-1])
+        else:
+            rows = scales.rows_at(tdef.rows if tdef else None, scale)
+        return min(rows, self.capacity(q, scale))
+
+    def capacity(self, q: str, scale: str) -> int:
+        """Return the most rows the table's unique keys allow."""
+        plan: UniquePlan = self.uniques[q]
+        limit = 2**62
+        fks = {fk.name: fk for fk in self.schema.tables[q].foreign_keys}
+        for name in plan.one_to_one:
+            limit = min(limit, self.parent_count(fks[name], scale))
+        for first, second in plan.pairs:
+            limit = min(limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale))  # fmt: skip
+        return limit
+
+    def parent_count(self, fk: ForeignKey, scale: str) -> int:
+        """Return the number of rows a foreign key can point at."""
+        if fk.ref_table in self.kept_rows:
+            return len(self.kept_rows[fk.ref_table])
+        return self.count(fk.ref_table, scale)
+
+    @functools.cache  # noqa: B019
+    def group_cum(self, q: str, scale: str) -> array[int]:
+        """Return cumulative children-per-parent counts for a `per_parent` table."""
+        tdef = self.tdefs[q]
+        spec = tdef.per_parent or {}
+        fk = self.fk_of(q, spec["column"])
+        if fk is None or fk.ref_table == q:
+            raise definition_error(tdef.source, tdef.name, spec["column"], "per_parent column must be a foreign key to another table")  # fmt: skip
+        low = int(spec.get("min", 1))
+        high = int(spec.get("max", low))
+        key = key_int(self.key(q, spec["column"], "per_parent"))
+        return keys.group_counts(key, self.parent_count(fk, scale), low, high)
+
+    def parent_map(self, q: str, fk: ForeignKey, null_fraction: float) -> ParentMap:
+        """Return how rows of `q` pick their parent row for `fk`."""
+        key = key_int(self.key(q, fk.name, "fk"))
+        threshold = round(null_fraction * 65536)
+        plan, tdef = self.uniques[q], self.tdefs.get(q)
+        if tdef and tdef.per_parent and tdef.per_parent["column"] in fk.columns:
+            return keys.group_map(self.group_cum(q, self.scale))
+        if fk.ref_table == q:
+            return keys.self_map(key, threshold, notnull=null_fraction == 0 and threshold == 0 and self._notnull(q, fk))  # fmt: skip
+        parents = self.parent_count(fk, self.scale)
+        for first, second in plan.pairs:
+            if fk.name in (first, second):
+                fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
+                pair = keys.pair_maps(key_int(self.key(q, first, "pair")), self.parent_count(fks[first], self.scale), self.parent_count(fks[second], self.scale))  # fmt: skip
+                return pair[0] if fk.name == first else pair[1]
+        if fk.ref_table in self.kept_rows:
+            return keys.random_map(key, 0, 0, parents, threshold)
+        small_child, small_parent = self.count(q, "small"), self.parent_count(fk, "small")
+        if fk.name in plan.one_to_one:
+            return keys.one_to_one_map(key, small_child, small_parent, parents)
+        return keys.random_map(key, small_child, small_parent, parents, threshold)
+
+    def _notnull(self, q: str, fk: ForeignKey) -> bool:
+        table = self.schema.tables[q]
+        return any(table.column(c).notnull for c in fk.columns)
+
+    def value_at(self, q: str, column: str) -> Callable[[int], Any]:
+        """Return parent row index -> value of `column` in table `q` (lazy: tables may build later)."""
+        if q in self.kept_rows:
+            rows = self.kept_rows[q]
+            return lambda p: rows[p][column]
+        col: Column = self.schema.tables[q].column(column)
+        if col.sequence is not None:
+            start, step = col.sequence
+            return lambda p: start + p * step
+        gens = self.gens
+
+        def at(p: int) -> Any:
+            return gens[q][column].at(p)
+
+        return at
+
+
+def nulls_for(key: bytes, row: int, fraction: float) -> bool:
+    """Return True if `row` is one of the NULL rows of a stream."""
+    return (mix(key_int(key), row) & 0xFFFF) < round(fraction * 65536)

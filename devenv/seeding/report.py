@@ -1,0 +1,51 @@
+"""What a seed run returns: per-table counts and timings, objects, throughput and peak memory."""
+
+from __future__ import annotations
+
+import resource
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """Rows loaded into one table and the time spent streaming them."""
+
+    name: str
+    rows: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """The outcome of one seed run."""
+
+    scale: str
+    seed: int
+    tables: tuple[TableReport, ...]
+    objects: int
+    seconds: float
+    workers: int = 1
+    peak_rss_mb: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """Return the total number of rows loaded."""
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def rows_per_second(self) -> float:
+        """Return rows loaded per second of the whole run."""
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def peak_rss_mb() -> float:
+    """Return the peak resident memory of this process and its reaped children, in MB."""
+    scale = 1 if sys.platform == "darwin" else 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return max(own, children) / 1e6

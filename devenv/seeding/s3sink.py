@@ -1,0 +1,90 @@
+"""Upload the files that seeded rows point at, concurrently, marked as synthetic."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from devenv.errors import SeedError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """Where seed objects go: a local S3-compatible endpoint such as `127.0.0.1:54330`."""
+
+    endpoint: str
+    access_key: str
+    secret_key: str
+    region: str
+    secure: bool = False
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object to put."""
+
+    bucket: str
+    key: str
+    content_type: str
+    data: bytes
+    metadata: dict[str, str]
+
+
+class ObjectSink:
+    """Puts objects from a thread pool; `wait` re-raises the first failure as SeedError."""
+
+    def __init__(self, target: S3Target, *, threads: int = 16) -> None:
+        from minio import Minio
+
+        self.client: Any = Minio(target.endpoint, access_key=target.access_key, secret_key=target.secret_key,  # fmt: skip
+                                 region=target.region, secure=target.secure)  # fmt: skip
+        self.endpoint = target.endpoint
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
+        self.futures: list[Future[None]] = []
+        self.buckets: set[str] = set()
+        self.count = 0
+
+    def ensure_bucket(self, bucket: str) -> None:
+        """Create the bucket if it does not exist yet."""
+        if bucket in self.buckets:
+            return
+        try:
+            if not self.client.bucket_exists(bucket):
+                self.client.make_bucket(bucket)
+        except Exception as exc:  # minio raises several unrelated types
+            raise SeedError(f"cannot reach bucket {bucket} on {self.endpoint}: {exc}",
+                            hint="Check that the local S3 service is up: `devenv status`.") from exc  # fmt: skip
+        self.buckets.add(bucket)
+
+    def submit(self, uploads: Iterator[Upload]) -> None:
+        """Queue uploads; they run while the database load goes on."""
+        for upload in uploads:
+            self.ensure_bucket(upload.bucket)
+            self.futures.append(self.pool.submit(self._put, upload))
+            self.count += 1
+
+    def _put(self, upload: Upload) -> None:
+        self.client.put_object(upload.bucket, upload.key, io.BytesIO(upload.data), len(upload.data),
+                               content_type=upload.content_type, metadata=upload.metadata)  # fmt: skip
+
+    def wait(self) -> int:
+        """Wait for every upload; return how many objects were put."""
+        try:
+            for future in self.futures:
+                exc = future.exception()
+                if exc is not None:
+                    raise SeedError(f"uploading a seed object to {self.endpoint} failed: {exc}",
+                                    hint="Check the local S3 service (`devenv logs s3`), then seed again.") from exc  # fmt: skip
+        finally:
+            self.close()
+        return self.count
+
+    def close(self) -> None:
+        """Stop the thread pool (queued uploads are cancelled)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,156 @@
+"""Postgres side: truncate, set keys aside, COPY, fill deferred edges, restore keys, record provenance."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from devenv.seeding.stream import HEADER, TRAILER
+
+log = logging.getLogger(__name__)
+
+_KEYS = """
+SELECT con.conrelid::regclass::text, n.nspname, c.relname, con.conname, con.contype,
+       pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint')
+FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (con.contype = 'f' AND (con.conrelid = ANY(%(all)s) OR con.confrelid = ANY(%(all)s)))
+   OR (con.contype IN ('p', 'u') AND con.conrelid = ANY(%(plain)s))
+ORDER BY con.contype = 'f', n.nspname, c.relname, con.conname
+"""
+_INDEXES = """
+SELECT n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid), i.indisclustered,
+       i.indisreplident, obj_description(i.indexrelid, 'pg_class')
+FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE i.indrelid = ANY(%(plain)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+ORDER BY n.nspname, c.relname, ic.relname
+"""
+_PROVENANCE = [
+    "CREATE SCHEMA IF NOT EXISTS devenv_meta",
+    """CREATE TABLE IF NOT EXISTS devenv_meta.seed_runs (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seed bigint NOT NULL, scale text NOT NULL, devenv_version text NOT NULL,
+        started_at timestamptz NOT NULL, finished_at timestamptz NOT NULL DEFAULT now(),
+        rows bigint NOT NULL, objects integer NOT NULL, tables jsonb NOT NULL,
+        synthetic boolean NOT NULL DEFAULT true)""",
+    "COMMENT ON TABLE devenv_meta.seed_runs IS 'Synthetic data loads by devenv seed: all seeded rows are fake.'",  # noqa: E501
+]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A constraint or index set aside during the load."""
+
+    schema: str
+    table: str
+    name: str
+    kind: str
+    definition: str
+    comment: str | None
+    clustered: bool = False
+    replica: bool = False
+
+
+def ident(qualified: str) -> sql.Identifier:
+    """Quote `schema.table` as an identifier."""
+    schema, _, name = qualified.partition(".")
+    return sql.Identifier(schema, name)
+
+
+class PostgresSink:
+    """Writes one seed into one transaction; nothing is visible until commit."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.aside: list[_Key] = []
+
+    def truncate(self, tables: list[str]) -> None:
+        """Empty every seeded table and restart their identity sequences."""
+        names = sql.SQL(", ").join(ident(t) for t in tables)
+        self.conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
+
+    def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
+        """Drop FKs, unique keys and indexes (recreated after the load, which also validates them)."""
+        oids = {"all": self._oids(tables), "plain": self._oids(plain)}
+        for row in self.conn.execute(_KEYS, oids).fetchall():
+            _, schema, table, name, kind, definition, comment = row
+            self.aside.append(_Key(schema, table, name, kind, definition, comment))
+        for schema, table, name, definition, clustered, replica, comment in self.conn.execute(_INDEXES, oids).fetchall():  # fmt: skip
+            self.aside.append(_Key(schema, table, name, "i", definition, comment, clustered, replica))
+        for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind]):
+            table = sql.Identifier(key.schema, key.table)
+            if key.kind == "i":
+                self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(key.schema, key.name)))  # fmt: skip
+            else:
+                self.conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+
+    def _oids(self, tables: list[str]) -> list[int]:
+        query = "SELECT to_regclass(t)::oid FROM unnest(%s::text[]) AS t"
+        quoted = [sql.Identifier(*t.split(".", 1)).as_string(self.conn) for t in tables]
+        return [r[0] for r in self.conn.execute(query, [quoted]).fetchall() if r[0] is not None]
+
+    def restore_keys(self) -> None:
+        """Recreate indexes and unique keys, then foreign keys (the database checks every row)."""
+        self.conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for key in sorted(self.aside, key=lambda k: {"i": 0, "p": 1, "u": 1, "f": 2}[k.kind]):
+            table = sql.Identifier(key.schema, key.table)
+            # Definitions come from pg_get_constraintdef/pg_get_indexdef: the server's own SQL.
+            body = sql.SQL(key.definition)  # type: ignore[arg-type]
+            if key.kind == "i":
+                self.conn.execute(body)
+                target = sql.SQL("INDEX {}").format(sql.Identifier(key.schema, key.name))
+            else:
+                self.conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, sql.Identifier(key.name), body))  # fmt: skip
+                target = sql.SQL("CONSTRAINT {} ON {}").format(sql.Identifier(key.name), table)
+            if key.comment is not None:
+                self.conn.execute(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(key.comment)))  # fmt: skip
+            if key.clustered:
+                self.conn.execute(sql.SQL("ALTER TABLE {} CLUSTER ON {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+            if key.replica:
+                self.conn.execute(sql.SQL("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+        self.aside.clear()
+
+    def copy(self, table: str, columns: tuple[str, ...], chunks: Iterable[bytes], *, freeze: bool) -> None:  # fmt: skip
+        """Stream binary COPY data into a table."""
+        options = sql.SQL("(FORMAT binary, FREEZE)" if freeze else "(FORMAT binary)")
+        statement = sql.SQL("COPY {} ({}) FROM STDIN WITH {}").format(
+            ident(table), sql.SQL(", ").join(map(sql.Identifier, columns)), options
+        )
+        with self.conn.cursor() as cur, cur.copy(statement) as copy:
+            copy.write(HEADER)
+            for chunk in chunks:
+                copy.write(chunk)
+            copy.write(TRAILER)
+
+    def fill_deferred(self, table: str, match: tuple[str, ...], columns: tuple[str, ...], chunks: Iterable[bytes]) -> None:  # fmt: skip
+        """Fill back-edge columns with one set-based UPDATE from a temporary table."""
+        temp = sql.Identifier("devenv_deferred")
+        every = match + columns
+        self.conn.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(temp, sql.SQL(", ").join(map(sql.Identifier, every)), ident(table)))  # fmt: skip
+        with self.conn.cursor() as cur, cur.copy(sql.SQL("COPY {} FROM STDIN WITH (FORMAT binary)").format(temp)) as copy:  # fmt: skip
+            copy.write(HEADER)
+            for chunk in chunks:
+                copy.write(chunk)
+            copy.write(TRAILER)
+        assignments = sql.SQL(", ").join(sql.SQL("{0} = d.{0}").format(sql.Identifier(c)) for c in columns)  # fmt: skip
+        joins = sql.SQL(" AND ").join(sql.SQL("t.{0} = d.{0}").format(sql.Identifier(c)) for c in match)  # fmt: skip
+        self.conn.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS d WHERE {}").format(ident(table), assignments, temp, joins))  # fmt: skip
+        self.conn.execute(sql.SQL("DROP TABLE {}").format(temp))
+
+    def record(self, *, seed: int, scale: str, version: str, started: Any, rows: int, objects: int, tables: dict[str, int]) -> None:  # fmt: skip
+        """Write the provenance record (devenv_meta.seed_runs) in the same transaction."""
+        for statement in _PROVENANCE:
+            self.conn.execute(statement)  # type: ignore[call-overload]
+        self.conn.execute(
+            "INSERT INTO devenv_meta.seed_runs (seed, scale, devenv_version, started_at, rows, objects, tables)"  # noqa: E501
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (seed, scale, version, started, rows, objects, json.dumps(tables)),
+        )

@@ -1,0 +1,203 @@
+"""The definition kinds (provider, choices, range, constant, template, follow, after, object)."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+from devenv.seeding import keys, providers
+from devenv.seeding.checks import ColumnRules, Relation
+from devenv.seeding.definitions import ColumnDef
+from devenv.seeding.derived import DerivedColumns
+from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen
+from devenv.seeding.model import Column
+from devenv.seeding.pools import build_table
+from devenv.seeding.rng import Draws, key_int, mix
+from devenv.seeding.rules import family, infer
+from devenv.seeding.shaping import bounds, fit, max_length, range_values
+from devenv.seeding.values import coerce, display, encoder
+
+_OBJECT_KEY = re.compile(r"(storage_key|object_key|file_key|s3_key|_key$|_path$|^path$|^key$)", re.I)  # fmt: skip
+_SLUG = re.compile(r"[^a-z0-9]+")
+_CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
+
+
+class SpecialColumns(DerivedColumns):
+    """One method per definition kind, plus provider pools, arrays and object detection."""
+
+    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool) -> Gen:
+        raise NotImplementedError
+
+    def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
+        raise NotImplementedError
+
+    def accessed(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: ColumnDef | None) -> Gen:  # fmt: skip
+        """Build a generator from a provider name and its arguments."""
+        if name == "uuid":
+            return RowGen(col.name, encoder(col.type), keys.uuid_fn(key_int(self.p.key(self.q, col.name, "uuid"))))  # fmt: skip
+        if name == "email":
+            return self.email(col)
+        if name not in providers.names() and not name.startswith("faker."):
+            raise self.error(col.name, f"unknown provider {name!r}; known providers: {', '.join(providers.names() + list(providers.SPECIAL))}, or faker.<method>")  # fmt: skip
+        cache_key = (name, repr(sorted(args.items())))
+        made = self.p.pool_cache.get(cache_key)
+        if made is None:
+            try:
+                made = providers.build(name, args, self.p.rnd(name, cache_key[1]), self.p.anchor)
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                raise self.error(col.name, f"provider {name!r} rejected its args {args!r}: {exc}") from exc  # fmt: skip
+            self.p.pool_cache[cache_key] = made
+        return self.pool(col, made, cdef, strict=False)
+
+    def pool_for(self, col: Column, name: str) -> Gen:
+        """The usual (non-unique) generator of a text column, under a helper name."""
+        cdef = self.defs.get(col.name)
+        if cdef is not None and cdef.kind == "provider":
+            gen = self.from_provider(col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), None)  # fmt: skip
+        else:
+            rule = infer(self.table.name, col.name, col.type)
+            provider = rule.provider if rule and rule.provider not in providers.SPECIAL else "username"  # fmt: skip
+            gen = self.from_provider(col, provider, dict(rule.args) if rule and rule.provider == provider else {}, None)  # fmt: skip
+        gen.column = name
+        if isinstance(gen, PoolGen):
+            gen.draws = Draws(self.p.key(self.q, name), random_access=self.accessed(col.name))
+        return gen
+
+    def def_provider(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ provider = "city", args = {...} }`."""
+        return self.from_provider(col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), cdef)
+
+    def def_choices(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ choices = ["a", "b"], weights = [3, 1] }` or `{ choices = { a = 3, b = 1 } }`."""
+        choices = cdef.spec["choices"]
+        values = list(choices) if isinstance(choices, dict) else choices
+        weights = list(choices.values()) if isinstance(choices, dict) else cdef.spec.get("weights")
+        raw = [self._coerce(col, cdef, v) for v in values]
+        rules = self.rules.get(col.name, ColumnRules())
+        for value in raw:
+            if not fit([value], None, rules, col.type)[0]:
+                raise cdef.error(f"choice {display(value, col.type)!r} is not allowed by the column type, its enum labels or its CHECK constraints")  # fmt: skip
+        kind = "text" if family(col.type) == "text" else family(col.type)
+        made = providers.Made(raw, kind, [float(w) for w in weights] if weights else None)
+        return self.pool(col, made, cdef, strict=True)
+
+    def def_range(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ range = [low, high] }` for numbers, dates and timestamps."""
+        if family(col.type) not in ("int", "decimal", "float", "date", "timestamp", "time", "interval"):  # fmt: skip
+            raise cdef.error(f"range needs a numeric or date/time column, not {col.type.name}")
+        low, high = (self._coerce(col, cdef, v) for v in cdef.spec["range"])
+        floor, ceiling = bounds(self.rules.get(col.name, ColumnRules()), col.type)
+        low = low if floor is None else max(low, floor)
+        high = high if ceiling is None else min(high, ceiling)
+        if low > high:
+            raise cdef.error(f"range {cdef.spec['range']} is empty or outside what the column's CHECK constraints allow")  # fmt: skip
+        values = range_values(low, high, col.type, self.p.rnd(self.q, col.name))
+        return self.pool(col, providers.Made(values, family(col.type)), cdef, strict=False)
+
+    def def_constant(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ constant = "US" }`."""
+        value = self._coerce(col, cdef, cdef.spec["constant"])
+        if not fit([value], None, self.rules.get(col.name, ColumnRules()), col.type)[0]:
+            raise cdef.error(f"constant {cdef.spec['constant']!r} is not allowed by the column type or its CHECK constraints")  # fmt: skip
+        return ConstGen(col.name, encoder(col.type), value)
+
+    def def_template(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ template = "{first_name}.{last_name}", transform = "lower" }`: other columns of the row."""
+        text = cdef.spec["template"]
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as exc:
+            raise cdef.error(f"bad template: {exc}") from exc
+        inputs = tuple(dict.fromkeys(f.split(".")[0].split("[")[0].split("!")[0] for f in fields if f != "row"))  # fmt: skip
+        for name in inputs:
+            if not self.table.has_column(name):
+                raise cdef.error(f"template uses {{{name}}}, which is not a column of {self.q}")
+            if name == col.name:
+                raise cdef.error("template cannot use its own column")
+        if col.name in self.carriers and "row" not in fields:
+            raise cdef.error("is in a unique key, so its template must use {row} to keep values distinct")  # fmt: skip
+        types = {n: self.table.column(n).type for n in inputs}
+        for name in inputs:
+            self.depend(name)
+        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+        transform = cdef.spec.get("transform")
+
+        def make(row: int, *values: Any) -> str:
+            named = {n: display(v, types[n]) for n, v in zip(inputs, values, strict=True)}
+            out = text.format(row=row + 1, **named)
+            if transform == "lower":
+                out = out.lower()
+            elif transform == "upper":
+                out = out.upper()
+            elif transform == "slug":
+                out = _SLUG.sub("-", out.lower()).strip("-")
+            return out[:limit] if limit is not None else out
+
+        return DerivedGen(col.name, encoder(col.type), inputs, make, self.gens)
+
+    def def_follow(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ follow = "patient_id.clinic_id" }`: copy a column of the row this row's FK points at."""
+        local, remote = cdef.spec["follow"].split(".")
+        fk = self.p.fk_of(self.q, local) if self.table.has_column(local) else None
+        if fk is None:
+            raise cdef.error(f"follow needs {local!r} to be a foreign key column of {self.q}")
+        parent = self.p.schema.tables[fk.ref_table]
+        if not parent.has_column(remote):
+            raise cdef.error(f"{fk.ref_table} has no column {remote!r}")
+        if parent.column(remote).type.base != col.type.base:
+            raise cdef.error(f"{fk.ref_table}.{remote} is {parent.column(remote).type.name}, but {col.name} is {col.type.name}")  # fmt: skip
+        self.depend(local)
+        maps = getattr(self, "maps")  # noqa: B009 - set by TableBuilder before any column is built
+        return ForeignGen(col.name, encoder(col.type), fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote))  # fmt: skip
+
+    def def_after(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ after = "starts_at", min = "15m", max = "2h" }`."""
+        base = cdef.spec["after"]
+        if not self.table.has_column(base) or base == col.name:
+            raise cdef.error(f"after names {base!r}, which is not another column of {self.q}")
+        if self.table.column(base).type.base != col.type.base:
+            raise cdef.error(f"after needs {base} and {col.name} to have the same type")
+        return self.offset(col, Relation(base, col.name, strict=True), cdef)
+
+    def def_object(self, col: Column, cdef: ColumnDef) -> Gen:
+        """`{ object = true, bucket = "documents", content_type = "mime" }`."""
+        return self.object_key(col)
+
+    def _coerce(self, col: Column, cdef: ColumnDef, value: Any) -> Any:
+        try:
+            return coerce(value, col.type)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise cdef.error(f"{value!r} is not a valid {col.type.name}") from exc
+
+    def array(self, col: Column) -> Gen:
+        """0 to 3 elements drawn from the element type's usual generator."""
+        element = col.type.element
+        assert element is not None
+        rule = infer(self.table.name, col.name, element)
+        if rule is None or rule.provider in providers.SPECIAL:
+            return ConstGen(col.name, encoder(col.type), [])
+        made = providers.build(rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor)
+        values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
+        table = build_table(values, encoder(element))
+        key = key_int(self.p.key(self.q, col.name, "array"))
+        return RowGen(col.name, encoder(col.type),
+                      lambda r: [table.raw[mix(key, r * 4 + j) & 0xFFFF] for j in range(mix(key, r) % 4)])  # fmt: skip
+
+    def object_spec(self) -> Any:
+        """Find the column that holds object keys: an `object = true` override, else by name."""
+        from devenv.seeding.planning import ObjectSpec
+
+        ct = next((c.name for c in self.table.columns if _CONTENT_TYPE.match(c.name)), None)
+        for name, cdef in self.defs.items():
+            if cdef.kind == "object":
+                return ObjectSpec(name, cdef.spec.get("content_type", ct), cdef.spec.get("bucket", ""))  # fmt: skip
+        if ct is None:
+            return None
+        for col in self.table.columns:
+            if _OBJECT_KEY.search(col.name) and family(col.type) == "text" and col.name not in self.defs:  # fmt: skip
+                return ObjectSpec(col.name, ct, "")
+        return None

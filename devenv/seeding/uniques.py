@@ -1,0 +1,70 @@
+"""Decide how each unique key is guaranteed: a row-derived column, or distinct parent rows."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from devenv.seeding.definitions import TableDef
+from devenv.seeding.model import ForeignKey, Table
+from devenv.seeding.rules import family
+
+log = logging.getLogger(__name__)
+
+_CARRIER_ORDER = ("text", "int", "uuid", "decimal", "date", "timestamp", "float", "inet", "bytea", "json")  # fmt: skip
+
+
+@dataclass
+class UniquePlan:
+    """Row-unique columns (carriers) and foreign keys that must not repeat a parent."""
+
+    carriers: dict[str, str] = field(default_factory=dict)
+    one_to_one: set[str] = field(default_factory=set)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
+def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePlan:
+    """Pick a carrier for every unique key that is not already unique by construction."""
+    plan = UniquePlan()
+    fk_of = {c: fk for fk in table.foreign_keys for c in fk.columns}
+    unique_already = {c.name for c in table.columns if c.identity or c.sequence is not None}
+    columns = {k: v for k, v in tdef.columns.items() if v.kind != "auto"} if tdef else {}
+    for key in sorted(table.uniques, key=lambda k: (not k.primary, len(k.columns), k.name)):
+        cols = key.columns
+        if not cols or any(c in unique_already or c in plan.carriers for c in cols):
+            continue
+        if any(c in skipped for c in cols) and all(c in skipped or c in fk_of for c in cols):
+            plan.unresolved.append(key.name)
+            continue
+        own = [c for c in cols if c not in fk_of and c not in skipped]
+        if not own:
+            _resolve_foreign(key.name, cols, fk_of, plan)
+            continue
+        carrier = _pick(table, own, columns)
+        plan.carriers[carrier] = "row"
+        unique_already.add(carrier)
+    return plan
+
+
+def _resolve_foreign(name: str, cols: tuple[str, ...], fk_of: dict[str, ForeignKey], plan: UniquePlan) -> None:  # fmt: skip
+    """A unique key made only of foreign key columns: one FK -> one-to-one, two -> distinct pairs."""
+    fks = list(dict.fromkeys(fk_of[c].name for c in cols))
+    if len(fks) == 1:
+        plan.one_to_one.add(fks[0])
+    elif len(fks) == 2:
+        plan.pairs.append((fks[0], fks[1]))
+    else:
+        plan.unresolved.append(name)
+        log.warning("unique key %s spans %d foreign keys; duplicates are possible", name, len(fks))
+
+
+def _pick(table: Table, own: list[str], columns: dict[str, object]) -> str:
+    """Prefer a column without an override, of a type that can hold many distinct values."""
+
+    def rank(name: str) -> tuple[int, int]:
+        kind = family(table.column(name).type)
+        order = _CARRIER_ORDER.index(kind) if kind in _CARRIER_ORDER else len(_CARRIER_ORDER)
+        return (name in columns, order)
+
+    return min(own, key=rank)
