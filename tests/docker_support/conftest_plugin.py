@@ -19,7 +19,8 @@ Environment, read when the fixture starts:
   DEVENV_REQUIRE_DOCKER=1   a missing prerequisite fails the tests instead of
                             skipping them (CI installs everything).
   DEVENV_DOCKER_KEEP=1      leave the engine running at session end, so the
-                            next local run starts in under a second.
+                            next local run starts in under a second. (Without
+                            it, the last of concurrent sessions stops it.)
   DEVENV_DEBIAN_MIRROR=URL  debootstrap mirror (default deb.debian.org).
   DEVENV_DOCKER_IPTABLES=0  start dockerd with --iptables=false.
   DEVENV_DOCKER_IP_FORWARD=1  let dockerd enable IP forwarding (container egress);
@@ -28,7 +29,6 @@ Environment, read when the fixture starts:
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -40,7 +40,7 @@ from typing import NoReturn
 import docker
 import pytest
 
-from tests.docker_support.engine import EngineConfig, start_engine, stop_engine
+from tests.docker_support.engine import EngineConfig
 from tests.docker_support.images import (
     DEFAULT_MIRROR,
     BuildConfig,
@@ -49,8 +49,7 @@ from tests.docker_support.images import (
     ensure_standin_images,
     load_tags,
 )
-
-log = logging.getLogger(__name__)
+from tests.docker_support.session import engine_session
 
 INSTALL_HINT = "run `tests/docker_support/install.sh .venv` as root"
 
@@ -122,14 +121,17 @@ def _build_config() -> BuildConfig:
 
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[DockerEngine]:
-    """A private dockerd with stand-in images; stopped by pid at session end."""
+    """A private dockerd with stand-in images; stopped by pid at session end.
+
+    A dockerd already running for the socket is reused. At the end it is
+    stopped unless DEVENV_DOCKER_KEEP=1 or another live test session uses it.
+    """
     missing = missing_prerequisites()
     if missing:
         skip_or_fail(f"Docker tests need {', '.join(missing)}: {INSTALL_HINT}")
     build_config = _build_config()
-    engine = start_engine(_engine_config())
     keep = os.environ.get("DEVENV_DOCKER_KEEP") == "1"
-    try:
+    with engine_session(_engine_config(), keep=keep) as engine:
         report = ensure_standin_images(engine, build_config)
         yield DockerEngine(
             docker_host=engine.docker_host,
@@ -138,8 +140,3 @@ def docker_engine() -> Iterator[DockerEngine]:
             tags=load_tags(build_config.images_toml),
             build_report=report,
         )
-    finally:
-        if keep:
-            log.info("DEVENV_DOCKER_KEEP=1: leaving dockerd pid %d running", engine.pid)
-        else:
-            stop_engine(engine)

