@@ -1,0 +1,1 @@
+"""Test infrastructure: a private Docker engine and stand-in images (no registry)."""
