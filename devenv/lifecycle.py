@@ -14,6 +14,7 @@ from devenv import database, migrations, objectstore
 from devenv.envfile import ENV_FILE, ensure_gitignored, user_section, write_env_file
 from devenv.errors import ConfigError
 from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
+from devenv.guard.report import describe
 from devenv.lock import project_lock
 from devenv.runners import Notify, Runner, ServiceStatus, StartReport
 from devenv.runners.select import check_switch, select_runner
@@ -73,6 +74,8 @@ def check_credentials(inv: Invocation) -> GuardReport:
     """Run the guard; raise CredentialsFound (exit 3) when it finds anything."""
     report = scan(inv.environ, inv.home, inv.settings.project_dir, allow=inv.settings.guard.allow)
     ensure_clean(report)
+    for finding in report.acknowledged:  # every run lists what the project acknowledged
+        inv.notify(f"Acknowledged in devenv.toml: {describe(finding)}")
     return report
 
 

@@ -51,7 +51,6 @@ def up_done(result: UpResult, *, as_json: bool) -> None:
     if as_json:
         output.emit_json(result)
         return
-    _acknowledged(result.acknowledged)
     for note in result.notices:
         output.notice(note)
     if result.started:
