@@ -34,7 +34,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN LATERAL (
     SELECT s.seqstart, s.seqincrement FROM pg_depend dep
     JOIN pg_sequence s ON s.seqrelid = dep.objid
-    WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+    WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
       AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a', 'i') LIMIT 1) sq ON true
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum

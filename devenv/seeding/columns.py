@@ -137,7 +137,9 @@ class TableBuilder(SpecialColumns):
         if fk.name not in self.maps:
             self.maps[fk.name] = self.p.parent_map(self.q, fk, self.null_fraction(fk.columns[0], cdef))  # fmt: skip
         ref = fk.ref_columns[fk.columns.index(col.name)]
-        return ForeignGen(col.name, encoder(col.type), fk.name, self.maps[fk.name], self.p.value_at(fk.ref_table, ref))  # fmt: skip
+        enc = encoder(col.type)
+        value_at = self.p.value_at(fk.ref_table, ref)
+        return ForeignGen(col.name, enc, fk.name, self.maps[fk.name], value_at, self.p.field_at(fk.ref_table, ref, enc))  # fmt: skip
 
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
         """Return the share of NULLs of a column (0 where NULL is not allowed)."""
@@ -159,12 +161,8 @@ class TableBuilder(SpecialColumns):
         fraction = self.null_fraction(col.name, cdef)
         if fraction <= 0 or isinstance(gen, PoolGen) or (isinstance(gen, ConstGen) and gen.value is None):  # fmt: skip
             return gen
-        draws = Draws(self.p.key(self.q, col.name, "null"), random_access=self.accessed(col.name))
+        draws = Draws(self.p.key(self.q, col.name, "null"))
         return NullableGen(gen, fraction, draws)
-
-    def accessed(self, name: str) -> bool:
-        """Return True when other rows read this column one row at a time."""
-        return (self.q, name) in self.p.accessed
 
     def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool) -> Gen:
         """Fit a provider's values to the column and wrap them in a draw table."""
@@ -180,14 +178,14 @@ class TableBuilder(SpecialColumns):
         fraction = self.null_fraction(col.name, cdef)
         enc = encoder(col.type)
         table = build_table(kept, enc, weights=weights, null_fraction=fraction)
-        draws = Draws(self.p.key(self.q, col.name), random_access=self.accessed(col.name))
+        draws = Draws(self.p.key(self.q, col.name))
         return PoolGen(col.name, enc, table, draws)
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""
         base = self.gens.get(relation.small) or self._early(relation.small)
         low, high, unit = self.offset_range(col, relation.strict, cdef)
-        draws = Draws(self.p.key(self.q, col.name, "offset"), random_access=self.accessed(col.name))
+        draws = Draws(self.p.key(self.q, col.name, "offset"))
         return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
 
     def _early(self, name: str) -> Gen:

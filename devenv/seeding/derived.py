@@ -11,8 +11,8 @@ from devenv.errors import SeedError
 from devenv.seeding import keys
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, DerivedGen, Gen, RowGen
-from devenv.seeding.model import Column, Table
+from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, Gen, RowGen
+from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer
@@ -65,7 +65,7 @@ class DerivedColumns:
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
-            return RowGen(col.name, enc, keys.uuid_fn(key))
+            return FieldRowGen(col.name, enc, keys.uuid_fn(key), keys.uuid_field_fn(key))
         if kind == "int":
             first = max(1, low) if low is not None and low <= 1 or low is None else low
             return RowGen(col.name, enc, lambda r: first + r)
@@ -117,17 +117,22 @@ class DerivedColumns:
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
 
         def make(row: int, *parts: Any) -> str:
-            local = ".".join(_clean(p) for p in parts if p is not None) or "user"
+            local = ".".join([_clean(p) for p in parts if p is not None]) or "user"
             tail = f"{row + 1}@{DOMAINS[row % 3]}"
             if limit is not None:
                 local = local[: max(1, limit - len(tail))]
             return local + tail
 
+        def make2(row: int, first: Any, last: Any) -> str:
+            if first is None or last is None or limit is not None:
+                return make(row, first, last)
+            return f"{_clean(first)}.{_clean(last)}{row + 1}@{DOMAINS[row % 3]}"
+
         if not names:
             base_name = f"{col.name}\x00user"
             self.gens[base_name] = self.pool_for(col, base_name)
             names = (base_name,)
-        return DerivedGen(col.name, encoder(col.type), names, make, self.gens)
+        return DerivedGen(col.name, encoder(col.type), names, make2 if len(names) == 2 else make, self.gens)  # fmt: skip
 
     def _name_columns(self) -> tuple[str, ...]:
         """Find first/last (or full) name columns of the same row for email local parts."""
@@ -204,5 +209,5 @@ class DerivedColumns:
         if col.default is not None:
             return None
         if not col.notnull:
-            return ConstGen(col.name, lambda v: b"\xff\xff\xff\xff", None)
+            return ConstGen(col.name, encoder(col.type) if col.type.base != "unsupported" else encoder(PgType(25, "text", "text")), None)  # fmt: skip
         raise self.error(col.name, f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a default")  # fmt: skip

@@ -49,21 +49,43 @@ def run_seed(conninfo: str, *, definitions_dir: Path | None, scale: str, seed: i
         conn = psycopg.connect(conninfo, autocommit=False)
     except psycopg.OperationalError as exc:
         raise SeedError(f"cannot connect to the database: {exc}", hint="Start the stack with `devenv up`.") from exc  # fmt: skip
+    phases = Phases()
     with conn:
         plan = _plan(conn, defs, seed=seed, scale=scale)
+        phases.mark("plan")
         count = _workers(plan, workers)
         uploads = _start_uploads(plan, s3, buckets) if s3 is not None else None
         try:
-            reports = _load(conn, plan, count, progress)
+            reports = _load(conn, plan, count, progress, phases)
             objects = uploads.wait() if uploads is not None else 0
+            phases.mark("objects")
         finally:
             if uploads is not None:
                 uploads.close()
         PostgresSink(conn).record(seed=seed, scale=scale, version=__version__, started=wall,
                                   rows=sum(r.rows for r in reports), objects=objects,
                                   tables={r.name: r.rows for r in reports})  # fmt: skip
+    phases.mark("commit")
     return SeedReport(scale, seed, tuple(reports), objects, time.perf_counter() - started, count,
-                      peak_rss_mb(), tuple(plan.notes))  # fmt: skip
+                      peak_rss_mb(), tuple(plan.notes), phases.done())  # fmt: skip
+
+
+class Phases:
+    """Wall-clock time spent in each step, for the report."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.spent: list[tuple[str, float]] = []
+
+    def mark(self, name: str) -> None:
+        """Close the current step under `name`."""
+        now = time.perf_counter()
+        self.spent.append((name, now - self.last))
+        self.last = now
+
+    def done(self) -> tuple[tuple[str, float], ...]:
+        """Return (step, seconds) pairs."""
+        return tuple(self.spent)
 
 
 def _plan(conn: psycopg.Connection[Any], defs: definitions.Definitions, *, seed: int, scale: str) -> Plan:  # fmt: skip
@@ -95,7 +117,7 @@ def _workers(plan: Plan, asked: int | None) -> int:
     return 1 if rows < PARALLEL_FROM_ROWS else max(1, min(2, os.cpu_count() or 1))
 
 
-def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: ProgressCallback | None) -> list[TableReport]:  # fmt: skip
+def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: ProgressCallback | None, phases: Phases) -> list[TableReport]:  # fmt: skip
     """Truncate, COPY every table in order, fill deferred edges and restore keys."""
     sink = PostgresSink(conn)
     names = [t.name for t in plan.tables]
@@ -103,14 +125,25 @@ def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: Pro
     sink.truncate(names)
     if total >= KEYS_ASIDE_FROM_ROWS:
         sink.set_keys_aside(names, [t.name for t in plan.tables if not _partitioned(conn, t.name)])
+    phases.mark("truncate")
     chunks = stream(plan, workers)
-    reports = [_copy_table(sink, table, chunks, progress) for table in plan.tables if table.rows >= 0]  # fmt: skip
+    held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
+    loaded: set[str] = set()
+    reports = []
+    for table in plan.tables:
+        reports.append(_copy_table(sink, table, chunks, progress))
+        loaded.add(table.name)
+        # Rebuilding this table's keys now lets the server index while workers build the next rows.
+        _guard(table.name, lambda: sink.restore_keys(loaded, hold=held))
+    phases.mark("copy")
     for table in plan.tables:
         if table.deferred and table.match_columns:
             hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
             data = (chunk_bytes(table, s, min(CHUNK, table.rows - s), table.match_columns + hidden) for s in range(0, table.rows, CHUNK))  # fmt: skip
             _guard(table.name, lambda t=table, d=data: sink.fill_deferred(t.name, t.match_columns, tuple(t.deferred), d))  # type: ignore[misc]  # fmt: skip
+    phases.mark("deferred")
     _guard("(keys)", sink.restore_keys)
+    phases.mark("keys")
     return reports
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from devenv.seeding.pools import Table
 from devenv.seeding.rng import Draws
-from devenv.seeding.values import Encoder
+from devenv.seeding.values import NULL, Encoder
 
 
 class Block:
@@ -60,8 +60,7 @@ class Gen:
 
     def enc(self, blk: Block) -> list[bytes]:
         """Return binary fields for the block's rows."""
-        encode = self.encode
-        return [encode(v) for v in blk.raw(self.column)]
+        return self.encode.many(blk.raw(self.column))
 
     def at(self, row: int) -> Any:
         """Return the raw value of one row (random access)."""
@@ -107,6 +106,18 @@ class RowGen(Gen):
     def at(self, row: int) -> Any:
         """Apply fn to one row index."""
         return self.fn(row)
+
+
+class FieldRowGen(RowGen):
+    """A RowGen that also builds each binary field directly from the row (UUID keys)."""
+
+    def __init__(self, column: str, encode: Encoder, fn: Callable[[int], Any], field_fn: Callable[[int], bytes]) -> None:  # fmt: skip
+        super().__init__(column, encode, fn)
+        self.field_fn = field_fn
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Build the fields without the raw values."""
+        return list(map(self.field_fn, blk.rows))
 
 
 class ConstGen(Gen):
@@ -193,17 +204,31 @@ class ParentMap:
 class ForeignGen(Gen):
     """A foreign key column (or another column of the parent row): the parent's value at the mapped row."""
 
-    def __init__(self, column: str, encode: Encoder, key: str, parents: ParentMap, value_at: Callable[[int], Any]) -> None:  # fmt: skip
+    def __init__(self, column: str, encode: Encoder, key: str, parents: ParentMap, value_at: Callable[[int], Any],
+                 field_at: Callable[[], Callable[[int], bytes]] | None = None) -> None:  # fmt: skip
         super().__init__(column, encode)
         self.key = key
         self.parents = parents
         self.value_at = value_at
+        self.resolve = field_at
+        self.field_at: Callable[[int], bytes] | None = None
+
+    def _indexes(self, blk: Block) -> list[int | None]:
+        return blk.memo(("fk", self.key), lambda: self.parents.indexes(blk.start, blk.n))  # type: ignore[no-any-return]
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Encode straight from parent indexes when the parent offers a fast field builder."""
+        if self.resolve is None or self.column in blk._raw:
+            return super().enc(blk)
+        if self.field_at is None:
+            self.field_at = self.resolve()
+        field_at = self.field_at
+        return [NULL if p is None else field_at(p) for p in self._indexes(blk)]
 
     def raw(self, blk: Block) -> list[Any]:
         """Map rows to parents, then look up the parent's value."""
-        indexes: list[int | None] = blk.memo(("fk", self.key), lambda: self.parents.indexes(blk.start, blk.n))  # fmt: skip
         value_at = self.value_at
-        return [None if p is None else value_at(p) for p in indexes]
+        return [None if p is None else value_at(p) for p in self._indexes(blk)]
 
     def at(self, row: int) -> Any:
         """Return one row's value."""

@@ -5,59 +5,79 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Callable
 
 from devenv.seeding.gens import ParentMap
-from devenv.seeding.rng import M64, mix
+from devenv.seeding.rng import M64, Draws, mix
 
 M62 = (1 << 62) - 1
 _ODD62 = 0x2545F4914F6CDD1D & M62 | 1
+_ODD64 = 0xD6E8FEB86659FD93
+_VARIANT = 0b10 << 62
+_FIELD = 16 << 128
+
+
+def _uuid_int(key: int, row: int) -> int:
+    """Return a version-4-shaped UUID as an int; the low 62 bits are a bijection of the row."""
+    low = (row * _ODD62 + key) & M62
+    low ^= low >> 29
+    high = (row * _ODD64 + (key >> 3)) & M64
+    high ^= high >> 31
+    return ((high & ~0xF000 | 0x4000) << 64) | _VARIANT | low
 
 
 def uuid_fn(key: int) -> Callable[[int], bytes]:
-    """Return row -> UUID (version 4 layout); the low 62 bits are a bijection of the row, so unique."""
-
-    def at(row: int) -> bytes:
-        low = (row * _ODD62 + key) & M62
-        low ^= low >> 29
-        high = (mix(key, row) & ~0xF000) | 0x4000
-        return ((high << 64) | (0b10 << 62) | low).to_bytes(16, "big")
-
-    return at
+    """Return row -> 16 UUID bytes, unique per row."""
+    return lambda row: _uuid_int(key, row).to_bytes(16, "big")
 
 
-def _null(key: int, threshold: int, row: int) -> bool:
-    return threshold > 0 and (mix(key ^ 0x5A5A5A5A, row) & 0xFFFF) < threshold
+def uuid_field_fn(key: int) -> Callable[[int], bytes]:
+    """Return row -> the same UUID as a binary COPY field (length prefix included)."""
+    return lambda row: (_FIELD | _uuid_int(key, row)).to_bytes(20, "big")
 
 
-def random_map(key: int, child_base: int, parent_base: int, parents: int, threshold: int = 0) -> ParentMap:  # fmt: skip
+def random_map(draws: Draws, nulls: Draws | None, threshold: int, tranche: tuple[int, int], parents: int) -> ParentMap:  # fmt: skip
     """Pick a uniform random parent; row N picks the same parent at every scale.
 
     Child rows come in tranches of the small-scale child count, each mapped onto the matching
     tranche of parents, so growing both tables by the same factor keeps early rows unchanged.
     """
+    tc, tp = tranche
     if parents <= 0:
         return ParentMap(lambda row: None)
+    if not (tc and tp):
+        tc, tp = 1 << 62, parents
 
     def index(row: int) -> int | None:
-        if _null(key, threshold, row):
+        if nulls is not None and nulls.at(row) < threshold:
             return None
-        h = mix(key, row)
-        p = (row // child_base) * parent_base + h % parent_base if child_base and parent_base else parents  # fmt: skip
-        return p if p < parents else h % parents
+        u = draws.at(row)
+        p = (row // tc) * tp + u % tp
+        return p if p < parents else u % parents
 
-    return ParentMap(index)
+    def block(start: int, n: int) -> list[int | None]:
+        us = draws.block(start, n)
+        out: list[int | None] = [
+            p if p < parents else u % parents
+            for p, u in zip([(r // tc) * tp + u % tp for r, u in zip(range(start, start + n), us, strict=True)], us, strict=True)  # fmt: skip
+        ]
+        if nulls is not None and threshold > 0:
+            return [None if d < threshold else p for p, d in zip(out, nulls.block(start, n), strict=True)]  # fmt: skip
+        return out
+
+    return ParentMap(index, block=block)
 
 
-def self_map(key: int, threshold: int, *, notnull: bool) -> ParentMap:
-    """Point each row at an earlier row of the same table (row 0 has none)."""
+def self_map(draws: Draws, nulls: Draws | None, threshold: int) -> ParentMap:
+    """Point each row at an earlier row of the same table (row 0 has none, unless NOT NULL)."""
 
     def index(row: int) -> int | None:
         if row == 0:
-            return None if not notnull else 0
-        if not notnull and _null(key, threshold, row):
+            return None if nulls is not None else 0
+        if nulls is not None and nulls.at(row) < threshold:
             return None
-        return mix(key, row) % row
+        return draws.at(row) % row
 
     return ParentMap(index)
 
@@ -99,15 +119,11 @@ def pair_maps(key: int, first: int, second: int) -> tuple[ParentMap, ParentMap]:
     return ParentMap(a), ParentMap(b)
 
 
-def group_counts(key: int, parents: int, low: int, high: int) -> array[int]:
+def group_counts(draws: Draws, parents: int, low: int, high: int) -> array[int]:
     """Return cumulative child counts: parent p owns child rows [cum[p], cum[p + 1])."""
-    cum = array("q", [0])
-    total = 0
     width = high - low + 1
-    for p in range(parents):
-        total += low + mix(key, p) % width
-        cum.append(total)
-    return cum
+    counts = [low + u % width for u in draws.block(0, parents)] if parents else []
+    return array("q", accumulate(counts, initial=0))
 
 
 def group_map(cum: array[int]) -> ParentMap:
@@ -133,4 +149,3 @@ def ordinal_in_group(cum: array[int]) -> Callable[[int], int]:
     return lambda row: row - cum[bisect_right(cum, row) - 1] + 1
 
 
-__all__ = ["M64", "group_counts", "group_map", "one_to_one_map", "pair_maps", "random_map", "self_map", "uuid_fn"]  # fmt: skip

@@ -13,12 +13,12 @@ from typing import Any
 
 from devenv.seeding import keys, scales
 from devenv.seeding.definitions import Definitions, TableDef, definition_error
-from devenv.seeding.gens import Gen, ParentMap
+from devenv.seeding.gens import FieldRowGen, Gen, ParentMap
 from devenv.seeding.model import Column, ForeignKey, Schema
-from devenv.seeding.rng import key_int, mix, stream_key
+from devenv.seeding.rng import Draws, key_int, mix, stream_key
 from devenv.seeding.scope import Scope
 from devenv.seeding.uniques import UniquePlan, analyse
-from devenv.seeding.values import to_timestamp
+from devenv.seeding.values import Encoder, to_timestamp
 
 log = logging.getLogger(__name__)
 DEFAULT_ANCHOR = date(2025, 1, 1)
@@ -72,7 +72,6 @@ class Planner:
         self.tdefs = self._resolve_defs(defs)
         self.skipped: dict[str, set[str]] = {q: self._db_side(q) for q in scope.order}
         self.uniques = {q: analyse(schema.tables[q], self.tdefs.get(q), self.skipped[q]) for q in scope.order}  # fmt: skip
-        self.accessed = self._accessed_columns()
         self.gens: dict[str, dict[str, Gen]] = {}
         self.notes: list[str] = []
         self.pool_cache: dict[Any, Any] = {}
@@ -100,21 +99,6 @@ class Planner:
         if tdef:
             skipped |= {name for name, cdef in tdef.columns.items() if cdef.kind == "default"}
         return skipped
-
-    def _accessed_columns(self) -> set[tuple[str, str]]:
-        """Columns read one row at a time (FK targets, follow targets): they need random access."""
-        out: set[tuple[str, str]] = set()
-        for q in self.scope.order:
-            for fk in self.schema.tables[q].foreign_keys:
-                out |= {(fk.ref_table, c) for c in fk.ref_columns}
-            for cdef in self.tdefs[q].columns.values() if q in self.tdefs else ():
-                if cdef.kind == "follow":
-                    local, remote = cdef.spec["follow"].split(".")
-                    fk = self.fk_of(q, local)
-                    if fk is not None:
-                        out.add((fk.ref_table, remote))
-                        out.add((q, local))
-        return out
 
     def key(self, q: str, column: str, stream: str = "") -> bytes:
         """Return the random stream key of (table, column, stream) under this seed."""
@@ -169,18 +153,20 @@ class Planner:
             raise definition_error(tdef.source, tdef.name, spec["column"], "per_parent column must be a foreign key to another table")  # fmt: skip
         low = int(spec.get("min", 1))
         high = int(spec.get("max", low))
-        key = key_int(self.key(q, spec["column"], "per_parent"))
-        return keys.group_counts(key, self.parent_count(fk, scale), low, high)
+        draws = Draws(self.key(q, spec["column"], "per_parent"))
+        return keys.group_counts(draws, self.parent_count(fk, scale), low, high)
 
     def parent_map(self, q: str, fk: ForeignKey, null_fraction: float) -> ParentMap:
         """Return how rows of `q` pick their parent row for `fk`."""
         key = key_int(self.key(q, fk.name, "fk"))
+        draws = Draws(self.key(q, fk.name, "fk"), wide=True)
         threshold = round(null_fraction * 65536)
+        nulls = Draws(self.key(q, fk.name, "null")) if threshold > 0 or (fk.ref_table == q and not self._notnull(q, fk)) else None  # fmt: skip
         plan, tdef = self.uniques[q], self.tdefs.get(q)
         if tdef and tdef.per_parent and tdef.per_parent["column"] in fk.columns:
             return keys.group_map(self.group_cum(q, self.scale))
         if fk.ref_table == q:
-            return keys.self_map(key, threshold, notnull=null_fraction == 0 and threshold == 0 and self._notnull(q, fk))  # fmt: skip
+            return keys.self_map(draws, nulls, threshold)
         parents = self.parent_count(fk, self.scale)
         for first, second in plan.pairs:
             if fk.name in (first, second):
@@ -188,11 +174,11 @@ class Planner:
                 pair = keys.pair_maps(key_int(self.key(q, first, "pair")), self.parent_count(fks[first], self.scale), self.parent_count(fks[second], self.scale))  # fmt: skip
                 return pair[0] if fk.name == first else pair[1]
         if fk.ref_table in self.kept_rows:
-            return keys.random_map(key, 0, 0, parents, threshold)
-        small_child, small_parent = self.count(q, "small"), self.parent_count(fk, "small")
+            return keys.random_map(draws, nulls, threshold, (0, 0), parents)
+        small = (self.count(q, "small"), self.parent_count(fk, "small"))
         if fk.name in plan.one_to_one:
-            return keys.one_to_one_map(key, small_child, small_parent, parents)
-        return keys.random_map(key, small_child, small_parent, parents, threshold)
+            return keys.one_to_one_map(key, small[0], small[1], parents)
+        return keys.random_map(draws, nulls, threshold, small, parents)
 
     def _notnull(self, q: str, fk: ForeignKey) -> bool:
         table = self.schema.tables[q]
@@ -213,6 +199,22 @@ class Planner:
             return gens[q][column].at(p)
 
         return at
+
+    def field_at(self, q: str, column: str, encode: Encoder) -> Callable[[], Callable[[int], bytes]]:
+        """Return a resolver of parent row index -> binary field (fast paths for keys)."""
+        col: Column | None = None if q in self.kept_rows else self.schema.tables[q].column(column)
+        value_at = self.value_at(q, column)
+
+        def resolve() -> Callable[[int], bytes]:
+            if col is not None and col.sequence is not None:
+                start, step = col.sequence
+                return lambda p: encode(start + p * step)
+            gen = self.gens.get(q, {}).get(column)
+            if isinstance(gen, FieldRowGen):
+                return gen.field_fn
+            return lambda p: encode(value_at(p))
+
+        return resolve
 
 
 def nulls_for(key: bytes, row: int, fraction: float) -> bool:

@@ -28,28 +28,41 @@ def pairs(name: str) -> tuple[tuple[str, str], ...]:
 class Table:
     """A draw table: index i (a uint16 draw) maps to raw value raw[i] and binary field enc[i].
 
-    Fields are encoded lazily, once per slot, so a small seed pays only for the slots it draws.
+    Each distinct value is encoded once, lazily, so a small seed pays only for what it draws.
     """
 
-    __slots__ = ("_encode", "enc", "raw")
+    __slots__ = ("_encode", "_missing", "_slot", "_values", "enc", "raw")
 
-    def __init__(self, raw: list[Any], encode: Callable[[Any], bytes]) -> None:
-        self.raw = raw
-        self.enc: list[bytes | None] = [None] * len(raw)
+    def __init__(self, values: list[Any], slots: list[int], encode: Callable[[Any], bytes]) -> None:
+        self._values = values
+        self._slot = slots
+        self.raw = [values[i] for i in slots]
+        self.enc: list[bytes | None] = [None] * len(slots)
+        self._missing = len(slots)
         self._encode = encode
 
     def fields(self, idx: Sequence[int]) -> list[bytes]:
         """Return the encoded fields of the drawn slots."""
         enc = self.enc
-        out = [enc[i] for i in idx]
-        if None in out:
-            raw, encode = self.raw, self._encode
-            for pos, i in enumerate(idx):
-                field = enc[i]
-                if field is None:
-                    field = enc[i] = NULL if raw[i] is None else encode(raw[i])
-                out[pos] = field
-        return out  # type: ignore[return-value]
+        if self._missing:
+            self._fill(range(len(enc)) if len(idx) >= 4096 else {i for i in idx if enc[i] is None})
+        return [enc[i] for i in idx]  # type: ignore[misc]
+
+    def fill(self) -> None:
+        """Encode every slot now (before worker processes fork, so they share the work)."""
+        self._fill(range(len(self.enc)))
+
+    def _fill(self, slots: Any) -> None:
+        encoded: dict[int, bytes] = {}
+        values, slot_of, encode, enc = self._values, self._slot, self._encode, self.enc
+        for i in slots:
+            v = slot_of[i]
+            field = encoded.get(v)
+            if field is None:
+                value = values[v]
+                field = encoded[v] = NULL if value is None else encode(value)
+            enc[i] = field
+        self._missing = sum(1 for e in enc if e is None)
 
 
 def build_table(
@@ -62,13 +75,16 @@ def build_table(
     """Spread values over TABLE_SIZE slots in proportion to their weights, with a share of NULLs."""
     nulls = round(TABLE_SIZE * null_fraction)
     slots = TABLE_SIZE - nulls
-    raw: list[Any] = [None] * nulls
+    distinct = [None, *values]
+    index: list[int] = [0] * nulls
     if weights is None and len(values) > 0:
-        raw.extend((list(values) * (slots // len(values) + 1))[:slots])
+        index.extend((list(range(1, len(values) + 1)) * (slots // len(values) + 1))[:slots])
     else:
-        for value, count in zip(values, _counts(len(values), slots, weights), strict=True):
-            raw.extend([value] * count)
-    return Table(raw, encode)
+        for i, count in enumerate(_counts(len(values), slots, weights)):
+            index.extend([i + 1] * count)
+    return Table(distinct, index, encode)
+
+
 def _counts(n: int, slots: int, weights: Sequence[float] | None) -> list[int]:
     """Split `slots` into n integer counts proportional to `weights` (largest remainder)."""
     if n == 0:

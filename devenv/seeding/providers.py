@@ -320,13 +320,16 @@ def _json(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made(_n(args, rnd, lambda: {"source": rnd.choice(vocab), "score": rnd.randint(0, 100)}, 1024), "json")  # fmt: skip
 
 
-def spread(low: int, high: int, rnd: random.Random) -> list[int]:
-    """Return up to 65,536 values covering [low, high] evenly, each jittered within its cell."""
+def spread(low: int, high: int, rnd: random.Random, cells: int = BASE) -> list[int]:
+    """Return up to `cells` values covering [low, high] evenly, each jittered within its cell.
+
+    Few distinct values keep the draw tables small enough to stay in the CPU cache.
+    """
     span = high - low + 1
-    if span <= 65536:
+    if span <= cells:
         return list(range(low, high + 1))
-    cell = span / 65536
-    return [low + int(i * cell + rnd.random() * cell) for i in range(65536)]
+    cell = span / cells
+    return [low + int(i * cell + rnd.random() * cell) for i in range(cells)]
 
 
 def _faker(method: str, args: Args, rnd: random.Random) -> Made:

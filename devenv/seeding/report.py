@@ -31,6 +31,7 @@ class SeedReport:
     workers: int = 1
     peak_rss_mb: float = 0.0
     notes: tuple[str, ...] = ()
+    phases: tuple[tuple[str, float], ...] = ()
 
     @property
     def rows(self) -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 BLOCK = 1024
 M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
+_CACHED_BLOCKS = 64
 
 
 def stream_key(seed: int, table: str, column: str, stream: str = "") -> bytes:
@@ -17,49 +17,52 @@ def stream_key(seed: int, table: str, column: str, stream: str = "") -> bytes:
 
 
 def key_int(key: bytes) -> int:
-    """Return a stream key as a 64-bit integer, for `mix`."""
+    """Return a stream key as a 64-bit integer."""
     return int.from_bytes(key[:8], "little")
 
 
 def mix(key: int, row: int) -> int:
-    """Return a well-mixed 64-bit value for `row` (splitmix64 finaliser)."""
+    """Return a well-mixed 64-bit value for `row` (splitmix64 finaliser), for one-off draws."""
     z = (key + row * _GOLDEN) & M64
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
     return z ^ (z >> 31)
 
 
-def block_u16(key: bytes, block: int) -> Sequence[int]:
-    """Return the BLOCK uint16 draws of one block of rows."""
-    data = hashlib.shake_128(key + block.to_bytes(8, "little")).digest(2 * BLOCK)
-    return memoryview(data).cast("H")
-
-
 class Draws:
-    """Uniform uint16 draws for rows: fast in blocks, or cheap one row at a time when `random_access`."""
+    """Uniform draws (uint16, or uint32 when `wide`) for rows; row r's draw depends only on (key, r).
 
-    def __init__(self, key: bytes, *, random_access: bool = False) -> None:
+    Rows come in blocks of BLOCK; one SHAKE-128 call yields a whole block, so drawing for a run of
+    rows is cheap, and one row at a time is served from a small cache of recent blocks.
+    """
+
+    def __init__(self, key: bytes, *, wide: bool = False) -> None:
         self.key = key
-        self.mixkey = key_int(key)
-        self.random_access = random_access
+        self.code = "I" if wide else "H"
+        self.size = 4 if wide else 2
+        self._cache: dict[int, memoryview] = {}
 
-    def block(self, start: int, n: int) -> Sequence[int]:
+    def _make(self, block: int) -> memoryview:
+        data = hashlib.shake_128(self.key + block.to_bytes(8, "little")).digest(self.size * BLOCK)
+        return memoryview(data).cast(self.code)
+
+    def block(self, start: int, n: int) -> list[int]:
         """Return draws for rows [start, start + n)."""
-        if self.random_access:
-            k = self.mixkey
-            return [mix(k, r) & 0xFFFF for r in range(start, start + n)]
         first, last = start // BLOCK, (start + n - 1) // BLOCK
+        offset = start - first * BLOCK
         if first == last:
-            offset = start - first * BLOCK
-            return block_u16(self.key, first)[offset : offset + n]
+            return self._make(first)[offset : offset + n].tolist()
         out: list[int] = []
         for b in range(first, last + 1):
-            out.extend(block_u16(self.key, b))
-        offset = start - first * BLOCK
+            out.extend(self._make(b).tolist())
         return out[offset : offset + n]
 
     def at(self, row: int) -> int:
         """Return the draw of one row."""
-        if self.random_access:
-            return mix(self.mixkey, row) & 0xFFFF
-        return block_u16(self.key, row // BLOCK)[row % BLOCK]
+        block = row // BLOCK
+        view = self._cache.get(block)
+        if view is None:
+            if len(self._cache) >= _CACHED_BLOCKS:
+                self._cache.clear()
+            view = self._cache[block] = self._make(block)
+        return int(view[row - block * BLOCK])

@@ -136,7 +136,7 @@ def range_values(low: Any, high: Any, pgtype: PgType, rnd: random.Random) -> lis
         ints = spread(int(Decimal(low).scaleb(scale)), int(Decimal(high).scaleb(scale)), rnd)
         return [Decimal(v).scaleb(-scale) for v in ints]
     if kind == "float":
-        return [float(low) + (float(high) - float(low)) * i / 65535 for i in range(65536)]
+        return [float(low) + (float(high) - float(low)) * i / 4095 for i in range(4096)]
     if kind == "timestamp":
         second = 1_000_000
         return [v // second * second for v in spread(int(low), int(high), rnd)]

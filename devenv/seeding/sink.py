@@ -16,10 +16,11 @@ from devenv.seeding.stream import HEADER, TRAILER
 log = logging.getLogger(__name__)
 
 _KEYS = """
-SELECT con.conrelid::regclass::text, n.nspname, c.relname, con.conname, con.contype,
+SELECT rn.nspname || '.' || r.relname, n.nspname, c.relname, con.conname, con.contype,
        pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint')
 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class r ON r.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
 WHERE (con.contype = 'f' AND (con.conrelid = ANY(%(all)s) OR con.confrelid = ANY(%(all)s)))
    OR (con.contype IN ('p', 'u') AND con.conrelid = ANY(%(plain)s))
 ORDER BY con.contype = 'f', n.nspname, c.relname, con.conname
@@ -57,6 +58,12 @@ class _Key:
     comment: str | None
     clustered: bool = False
     replica: bool = False
+    ref: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        """Return the `schema.table` the key belongs to."""
+        return f"{self.schema}.{self.table}"
 
 
 def ident(qualified: str) -> sql.Identifier:
@@ -81,8 +88,8 @@ class PostgresSink:
         """Drop FKs, unique keys and indexes (recreated after the load, which also validates them)."""
         oids = {"all": self._oids(tables), "plain": self._oids(plain)}
         for row in self.conn.execute(_KEYS, oids).fetchall():
-            _, schema, table, name, kind, definition, comment = row
-            self.aside.append(_Key(schema, table, name, kind, definition, comment))
+            ref, schema, table, name, kind, definition, comment = row
+            self.aside.append(_Key(schema, table, name, kind, definition, comment, ref=ref))
         for schema, table, name, definition, clustered, replica, comment in self.conn.execute(_INDEXES, oids).fetchall():  # fmt: skip
             self.aside.append(_Key(schema, table, name, "i", definition, comment, clustered, replica))
         for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind]):
@@ -97,26 +104,43 @@ class PostgresSink:
         quoted = [sql.Identifier(*t.split(".", 1)).as_string(self.conn) for t in tables]
         return [r[0] for r in self.conn.execute(query, [quoted]).fetchall() if r[0] is not None]
 
-    def restore_keys(self) -> None:
-        """Recreate indexes and unique keys, then foreign keys (the database checks every row)."""
+    def restore_keys(self, loaded: set[str] | None = None, *, hold: frozenset[str] = frozenset()) -> None:  # fmt: skip
+        """Recreate the keys of loaded tables: indexes and unique keys, then foreign keys.
+
+        A foreign key comes back once both of its tables are loaded (and its name is not held
+        back for a deferred fill); re-adding it makes the database check every row.
+        """
         self.conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for key in sorted(self.aside, key=lambda k: {"i": 0, "p": 1, "u": 1, "f": 2}[k.kind]):
-            table = sql.Identifier(key.schema, key.table)
-            # Definitions come from pg_get_constraintdef/pg_get_indexdef: the server's own SQL.
-            body = sql.SQL(key.definition)  # type: ignore[arg-type]
-            if key.kind == "i":
-                self.conn.execute(body)
-                target = sql.SQL("INDEX {}").format(sql.Identifier(key.schema, key.name))
-            else:
-                self.conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, sql.Identifier(key.name), body))  # fmt: skip
-                target = sql.SQL("CONSTRAINT {} ON {}").format(sql.Identifier(key.name), table)
-            if key.comment is not None:
-                self.conn.execute(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(key.comment)))  # fmt: skip
-            if key.clustered:
-                self.conn.execute(sql.SQL("ALTER TABLE {} CLUSTER ON {}").format(table, sql.Identifier(key.name)))  # fmt: skip
-            if key.replica:
-                self.conn.execute(sql.SQL("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}").format(table, sql.Identifier(key.name)))  # fmt: skip
-        self.aside.clear()
+
+        def ready(key: _Key) -> bool:
+            if loaded is None:
+                return True
+            if key.kind != "f":
+                return key.qualified in loaded
+            return key.qualified in loaded and key.ref in loaded and key.name not in hold
+
+        now = [k for k in self.aside if ready(k)]
+        self.aside = [k for k in self.aside if not ready(k)]
+        for key in sorted(now, key=lambda k: {"i": 0, "p": 1, "u": 1, "f": 2}[k.kind]):
+            self._restore(key)
+
+    def _restore(self, key: _Key) -> None:
+        """Re-create one index or constraint with its comment and flags."""
+        table = sql.Identifier(key.schema, key.table)
+        # Definitions come from pg_get_constraintdef/pg_get_indexdef: the server's own SQL.
+        body = sql.SQL(key.definition)  # type: ignore[arg-type]
+        if key.kind == "i":
+            self.conn.execute(body)
+            target = sql.SQL("INDEX {}").format(sql.Identifier(key.schema, key.name))
+        else:
+            self.conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, sql.Identifier(key.name), body))  # fmt: skip
+            target = sql.SQL("CONSTRAINT {} ON {}").format(sql.Identifier(key.name), table)
+        if key.comment is not None:
+            self.conn.execute(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(key.comment)))  # fmt: skip
+        if key.clustered:
+            self.conn.execute(sql.SQL("ALTER TABLE {} CLUSTER ON {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+        if key.replica:
+            self.conn.execute(sql.SQL("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}").format(table, sql.Identifier(key.name)))  # fmt: skip
 
     def copy(self, table: str, columns: tuple[str, ...], chunks: Iterable[bytes], *, freeze: bool) -> None:  # fmt: skip
         """Stream binary COPY data into a table."""

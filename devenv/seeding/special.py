@@ -10,7 +10,7 @@ from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import DerivedColumns
-from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen
+from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, ForeignGen, Gen, PoolGen, RowGen
 from devenv.seeding.model import Column
 from devenv.seeding.pools import build_table
 from devenv.seeding.rng import Draws, key_int, mix
@@ -32,13 +32,12 @@ class SpecialColumns(DerivedColumns):
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         raise NotImplementedError
 
-    def accessed(self, name: str) -> bool:
-        raise NotImplementedError
 
     def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: ColumnDef | None) -> Gen:  # fmt: skip
         """Build a generator from a provider name and its arguments."""
         if name == "uuid":
-            return RowGen(col.name, encoder(col.type), keys.uuid_fn(key_int(self.p.key(self.q, col.name, "uuid"))))  # fmt: skip
+            key = key_int(self.p.key(self.q, col.name, "uuid"))
+            return FieldRowGen(col.name, encoder(col.type), keys.uuid_fn(key), keys.uuid_field_fn(key))
         if name == "email":
             return self.email(col)
         if name not in providers.names() and not name.startswith("faker."):
@@ -64,7 +63,7 @@ class SpecialColumns(DerivedColumns):
             gen = self.from_provider(col, provider, dict(rule.args) if rule and rule.provider == provider else {}, None)  # fmt: skip
         gen.column = name
         if isinstance(gen, PoolGen):
-            gen.draws = Draws(self.p.key(self.q, name), random_access=self.accessed(col.name))
+            gen.draws = Draws(self.p.key(self.q, name))
         return gen
 
     def def_provider(self, col: Column, cdef: ColumnDef) -> Gen:
@@ -126,8 +125,10 @@ class SpecialColumns(DerivedColumns):
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
         transform = cdef.spec.get("transform")
 
+        plain = {n for n in inputs if types[n].base in ("text", "varchar", "bpchar", "citext", "enum")}
+
         def make(row: int, *values: Any) -> str:
-            named = {n: display(v, types[n]) for n, v in zip(inputs, values, strict=True)}
+            named = {n: v if n in plain and v is not None else display(v, types[n]) for n, v in zip(inputs, values, strict=True)}  # fmt: skip
             out = text.format(row=row + 1, **named)
             if transform == "lower":
                 out = out.lower()
@@ -137,6 +138,8 @@ class SpecialColumns(DerivedColumns):
                 out = _SLUG.sub("-", out.lower()).strip("-")
             return out[:limit] if limit is not None else out
 
+        if not inputs and transform is None and limit is None:
+            return RowGen(col.name, encoder(col.type), lambda r: text.format(row=r + 1))
         return DerivedGen(col.name, encoder(col.type), inputs, make, self.gens)
 
     def def_follow(self, col: Column, cdef: ColumnDef) -> Gen:
@@ -152,7 +155,9 @@ class SpecialColumns(DerivedColumns):
             raise cdef.error(f"{fk.ref_table}.{remote} is {parent.column(remote).type.name}, but {col.name} is {col.type.name}")  # fmt: skip
         self.depend(local)
         maps = getattr(self, "maps")  # noqa: B009 - set by TableBuilder before any column is built
-        return ForeignGen(col.name, encoder(col.type), fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote))  # fmt: skip
+        enc = encoder(col.type)
+        field = self.p.field_at(fk.ref_table, remote, enc)
+        return ForeignGen(col.name, enc, fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote), field)  # fmt: skip
 
     def def_after(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ after = "starts_at", min = "15m", max = "2h" }`."""

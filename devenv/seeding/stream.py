@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from itertools import chain, repeat
 from multiprocessing.pool import AsyncResult
 
-from devenv.seeding.gens import Block
+from devenv.seeding.gens import Block, PoolGen
 from devenv.seeding.planning import Plan, TablePlan
 
 CHUNK = 16384
@@ -54,6 +54,14 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def _prefill(plan: Plan) -> None:
+    """Encode every draw table once here, so forked workers share the result."""
+    for table in plan.tables:
+        for gen in table.gens.values():
+            if isinstance(gen, PoolGen):
+                gen.table.fill()
+
+
 def stream(plan: Plan, workers: int) -> Iterator[tuple[Task, bytes]]:
     """Yield every chunk in load order; with workers > 1, build chunks ahead in a bounded window."""
     if workers <= 1 or not can_fork():
@@ -63,6 +71,7 @@ def stream(plan: Plan, workers: int) -> Iterator[tuple[Task, bytes]]:
         return
     global _PLAN
     _PLAN = plan
+    _prefill(plan)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_quiet_worker) as pool:
@@ -70,7 +79,7 @@ def stream(plan: Plan, workers: int) -> Iterator[tuple[Task, bytes]]:
             todo = tasks(plan)
             for task in todo:
                 pending.append((task, pool.apply_async(_work, (task,))))
-                if len(pending) >= 2 * workers + 2:
+                if len(pending) >= 4 * workers + 4:
                     break
             while pending:
                 task, result = pending.popleft()

@@ -30,7 +30,6 @@ TEXT_BASES = {"text", "varchar", "bpchar", "name", "citext", "enum"}
 INT_BASES = {"int2", "int4", "int8"}
 INT_LIMITS = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
 TEMPORAL_BASES = {"date", "timestamp", "timestamptz", "time", "timetz", "interval"}
-Encoder = Callable[[Any], bytes]
 
 
 def text_field(value: str) -> bytes:
@@ -129,19 +128,56 @@ def display(value: Any, pgtype: PgType) -> str:
     return str(value)
 
 
-def encoder(pgtype: PgType) -> Encoder:
-    """Return a function that turns a raw value (or None) into a binary COPY field."""
-    inner = _payload_encoder(pgtype)
+class Codec:
+    """Encodes raw values of one type into binary COPY fields, one at a time or a list at once."""
 
-    def encode(value: Any) -> bytes:
-        return NULL if value is None else inner(value)
+    __slots__ = ("_inner", "many")
 
-    return encode
+    def __init__(self, inner: Callable[[Any], bytes], many: Callable[[list[Any]], list[bytes]] | None = None) -> None:  # fmt: skip
+        self._inner = inner
+        self.many: Callable[[list[Any]], list[bytes]] = many or self._many
+
+    def __call__(self, value: Any) -> bytes:
+        return NULL if value is None else self._inner(value)
+
+    def _many(self, values: list[Any]) -> list[bytes]:
+        inner = self._inner
+        return [NULL if v is None else inner(v) for v in values]
 
 
-def _payload_encoder(pgtype: PgType) -> Encoder:
+def _texts(values: list[Any]) -> list[bytes]:
+    """Encode a list of strings in two C-speed passes (falls back on NULLs)."""
+    if None in values:
+        return [NULL if v is None else text_field(v) for v in values]
+    data = [v.encode() for v in values]
+    pack = _LEN.pack
+    return [pack(len(b)) + b for b in data]
+
+
+def _fixed(shape: struct.Struct, size: int) -> Callable[[list[Any]], list[bytes]]:
+    pack = shape.pack
+    return lambda values: [NULL if v is None else pack(size, v) for v in values]
+
+
+def encoder(pgtype: PgType) -> Codec:
+    """Return the codec that turns raw values (or None) into binary COPY fields."""
+    base = pgtype.base
+    many: Callable[[list[Any]], list[bytes]] | None = None
+    if base in ("int8", "timestamp", "timestamptz", "time"):
+        many = _fixed(_I8, 8)
+    elif base in ("int4", "date"):
+        many = _fixed(_I4, 4)
+    elif base in TEXT_BASES:
+        many = _texts
+    return Codec(_payload_encoder(pgtype), many)
+
+
+Encoder = Codec
+
+
+def _payload_encoder(pgtype: PgType) -> Callable[[Any], bytes]:
     """Pick the binary encoder for one base type."""
-    simple: dict[str, Encoder] = {
+    simple: dict[str, Callable[[Any], bytes]] = {
         "int2": lambda v: _I2.pack(2, v),
         "int4": lambda v: _I4.pack(4, v),
         "int8": lambda v: _I8.pack(8, v),
@@ -208,7 +244,7 @@ def inet_payload(text: str, *, cidr: bool) -> bytes:
     return bytes([family, network.network.prefixlen, int(cidr), len(packed)]) + packed
 
 
-def _array_encoder(element: PgType) -> Encoder:
+def _array_encoder(element: PgType) -> Callable[[Any], bytes]:
     """Encode a one-dimensional array of `element` values."""
     inner = encoder(element)
     oid = element.oid
