@@ -20,6 +20,7 @@ def _pins() -> dict[str, Any]:
 
 def image(settings: Settings, name: str) -> str:
     """The image for a service: `[docker.images]` in devenv.toml wins over the pinned default."""
+    check_overrides(settings)
     override = settings.docker.images.get(name)
     if override:
         return override
@@ -41,3 +42,14 @@ def image(settings: Settings, name: str) -> str:
 def known_images() -> tuple[str, ...]:
     """Every name `[docker.images]` accepts."""
     return ("postgres", *_pins()["images"])
+
+
+def check_overrides(settings: Settings) -> None:
+    """A misspelt `[docker.images]` key would be ignored silently: refuse it instead."""
+    known = known_images()
+    for name in settings.docker.images:
+        if name not in known:
+            raise ConfigError(
+                f"[docker.images] {name!r} is not an image devenv uses",
+                hint=f"Use one of {', '.join(known)} in devenv.toml, then run the command again.",
+            )

@@ -17,7 +17,7 @@ from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
 from devenv.guard.report import describe
 from devenv.lock import project_lock
 from devenv.runners import Notify, Runner, ServiceStatus, StartReport
-from devenv.runners.select import check_switch, select_runner
+from devenv.runners.select import check_switch, other_runtime_with_data, select_runner
 from devenv.services import HOST, StackContext
 from devenv.services.postgres import admin_conninfo, database_url
 from devenv.settings import Settings
@@ -259,7 +259,13 @@ def destroy(inv: Invocation) -> list[str]:
     """Stop everything and delete all local data, secrets included."""
     settings = inv.settings
     with project_lock(settings.state_dir, timeout=inv.lock_wait, on_wait=inv.notify):
-        removed = _runner(inv).destroy()
+        runner = _runner(inv)
+        removed = runner.destroy()
+        secrets = load_secrets(settings.state_dir)
+        assert secrets is not None
+        other = other_runtime_with_data(settings, secrets, runner)
+        if other is not None:  # data kept from before a switch of runtimes
+            removed += other.destroy()
         env_path = settings.project_dir / ENV_FILE
         if env_path.exists():
             _drop_devenv_block(env_path)

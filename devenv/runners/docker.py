@@ -1,9 +1,11 @@
-"""The Docker runner: the generated compose stack, run with `docker compose`, found with the SDK."""
+"""The Docker runner: the generated compose stack, run with Docker Compose, watched with the SDK."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from devenv.state import Secrets, load_state, save_state
 log = logging.getLogger(__name__)
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+_ALIVE = ("running", "created")
 
 
 class DockerRunner:
@@ -40,42 +43,47 @@ class DockerRunner:
         self.project = project_name(settings.name)
         self.notify = notify or (lambda _msg: None)
         self._client: Any = None
+        self._cli: engine.Compose | None = None
 
     # -- engine and compose ------------------------------------------------------------------
 
     @property
     def client(self) -> Any:
-        """The SDK client, connected on first use."""
+        """The SDK client, connected on first use (EngineError if no engine answers)."""
         if self._client is None:
             self._client = engine.connect()
         return self._client
 
     def _compose(self, *args: str, timeout: float) -> str:
         """Run one compose command on this project's generated stack."""
-        command = engine.compose_command()
+        if self._cli is None:
+            self._cli = engine.find_compose()
         path = self.settings.state_dir / COMPOSE_FILE
-        if engine.compose_is_v1(command):
-            path = self._v1_copy(path)
-        argv = [*command, "-p", self.project, "-f", str(path), *args]
+        if not path.exists():  # removed by hand: containers are found by project name anyway
+            write_stack(self.context(), self.services)
+        if self._cli.v1:
+            path = _v1_copy(path)
+        argv = [*self._cli.argv, "-p", self.project, "-f", str(path), *args]
         try:
             return run(argv, timeout=timeout, cwd=self.settings.state_dir).stdout
         except CommandFailed as exc:
-            raise _explain_compose(exc) from exc
+            raise explain_compose(exc) from exc
 
-    def _v1_copy(self, path: Path) -> Path:
-        """docker-compose 1.x: the same stack without the top-level `name:` key."""
-        stack = yaml.safe_load(path.read_text(encoding="utf-8"))
-        stack.pop("name", None)
-        legacy = path.with_name("docker-compose.v1.yaml")
-        legacy.write_text(render(stack), encoding="utf-8")
-        return legacy
-
-    def _containers(self) -> dict[str, Any]:
+    def containers(self) -> dict[str, Any]:
         """The project's containers by service name."""
         found = self.client.containers.list(
             all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
         )
         return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
+
+    def _volumes(self) -> list[Any]:
+        """The project's named volumes."""
+        label = f"{PROJECT_LABEL}={self.project}"
+        return list(self.client.volumes.list(filters={"label": label}))
+
+    def has_data(self) -> bool:
+        """True if the engine holds containers or volumes of this project."""
+        return bool(self._volumes() or self.containers())
 
     # -- protocol ----------------------------------------------------------------------------
 
@@ -89,69 +97,89 @@ class DockerRunner:
         return StackContext(self.settings, self.secrets, ports)
 
     def up(self, *, timeout: float) -> StartReport:
-        """Write the stack, `compose up -d`, then wait for every service from the host."""
+        """Write the stack, pull what is missing, `compose up -d`, then wait for every service."""
         state = load_state(self.settings.state_dir)
-        containers = self._containers()
+        containers = self.containers()
         running = {n for n, c in containers.items() if c.status == "running"}
         ports, notices = choose_ports(
             self.services, self.settings, state.ports, running, native=False
         )
         state.ports.update(ports)
         ctx = StackContext(self.settings, self.secrets, ports)
+        stack = build_stack(ctx, self.services)
         write_stack(ctx, self.services)
         started = [s.name for s in self.services if s.name not in running]
+        deadline = time.monotonic() + self.settings.docker.timeout
         try:
             if started:
-                self._compose("up", "-d", "--remove-orphans", timeout=self.settings.docker.timeout)
+                for image in dict.fromkeys(svc["image"] for svc in stack["services"].values()):
+                    engine.ensure_image(image, deadline=deadline, notify=self.notify)
+                left = max(5.0, deadline - time.monotonic())
+                self._compose("up", "--detach", "--remove-orphans", *started, timeout=left)
             state.runtime = self.name
             save_state(self.settings.state_dir, state)
             for service in self.services:
                 self._wait(service, ctx, timeout=timeout)
         except BaseException:
             if started:
-                self.down(only=started)
+                self._stop_after_failure(started)
             raise
         return StartReport(tuple(self.status()), tuple(started), tuple(notices), ctx)
 
     def _wait(self, service: Service, ctx: StackContext, *, timeout: float) -> None:
-        """Wait for readiness; fail fast when the container has exited."""
+        """Ready from the host first, then healthy in Docker's eyes; fail fast on a crash."""
+        deadline = time.monotonic() + timeout
+
+        def tail() -> str:
+            return self.read_log(service.name, lines=20)
 
         def alive() -> bool:
-            container = self._containers().get(service.name)
-            return container is not None and container.status in (
-                "running",
-                "created",
-                "restarting",
-            )
+            container = self.containers().get(service.name)
+            return container is not None and _alive(container)
 
         wait_until_ready(
-            service.probe(ctx),
+            service.probe(ctx), service=service.name, timeout=timeout, log_tail=tail, alive=alive
+        )
+        wait_until_ready(
+            Healthy(self, service.name),
             service=service.name,
-            timeout=timeout,
-            log_tail=lambda: self.read_log(service.name, lines=20),
+            timeout=max(1.0, deadline - time.monotonic()),
+            log_tail=tail,
             alive=alive,
         )
 
+    def _stop_after_failure(self, started: list[str]) -> None:
+        """Remove what this `up` started; the volumes stay."""
+        try:
+            self.down(only=None if len(started) == len(self.services) else started)
+        except Exception:
+            log.exception("could not stop the containers after a failed start")
+
     def down(self, *, only: Sequence[str] | None = None) -> list[str]:
-        """Remove the containers and keep the named volumes."""
-        containers = self._containers()
-        running = [n for n, c in containers.items() if c.status == "running"]
-        if not containers or not (self.settings.state_dir / COMPOSE_FILE).exists():
+        """Remove the containers (and the network) and keep the named volumes."""
+        containers = self.containers()
+        if not containers:
             return []
+        running = [n for n, c in containers.items() if c.status in ("running", "restarting")]
         if only is None:
             self._compose("down", "--remove-orphans", timeout=120)
         else:
-            self._compose("rm", "--stop", "--force", *only, timeout=120)
+            names = [n for n in only if n in containers]
+            if names:
+                self._compose("rm", "--stop", "--force", *names, timeout=120)
         return [n for n in running if only is None or n in only]
 
     def status(self) -> list[ServiceStatus]:
         """Each service's container state, its URL and its volume."""
         ctx = self.context()
-        containers = self._containers()
+        try:
+            containers = self.containers()
+            unreachable = ""
+        except EngineError as exc:
+            containers, unreachable = {}, exc.message
         out = []
         for service in self.services:
-            container = containers.get(service.name)
-            state, detail = _state_of(container)
+            state, detail = _state_of(containers.get(service.name), service.name)
             out.append(
                 ServiceStatus(
                     name=service.name,
@@ -159,74 +187,128 @@ class DockerRunner:
                     url=service.url(ctx),
                     port=ctx.port(service.name),
                     pid=None,
-                    data=f"docker volume {self.project}_{service.name}-data",
-                    detail=detail,
+                    data=", ".join(self._volume_names(service, ctx)),
+                    detail=unreachable or detail,
                 )
             )
         return out
 
+    def _volume_names(self, service: Service, ctx: StackContext) -> list[str]:
+        """Where a service's data lives: the named volumes its fragment declares."""
+        fragment = service.compose_fragment(ctx)
+        return [f"docker volume {self.project}_{name}" for name in fragment.get("volumes", {})]
+
     def read_log(self, service: str, *, lines: int) -> str:
         """The last lines of a container's output."""
-        container = self._containers().get(service)
+        container = self.containers().get(service)
         if container is None:
             return ""
         return str(container.logs(tail=lines).decode(errors="replace")).rstrip()
 
     def follow_logs(self, service: str) -> Iterator[str]:
         """Stream a container's output as it comes."""
-        container = self._containers().get(service)
+        container = self.containers().get(service)
         if container is None:
             return
         for chunk in container.logs(stream=True, follow=True, tail=0):
             yield chunk.decode(errors="replace").rstrip("\n")
 
     def destroy(self) -> list[str]:
-        """Remove containers and volumes of this project."""
-        removed: list[str] = []
-        if (self.settings.state_dir / COMPOSE_FILE).exists():
+        """Remove the containers, the network and the volumes of this project."""
+        volumes = [v.name for v in self._volumes()]
+        if self.containers() or volumes:
             self._compose("down", "--volumes", "--remove-orphans", timeout=180)
-        for volume in self.client.volumes.list(
-            filters={"label": f"{PROJECT_LABEL}={self.project}"}
-        ):
+        for volume in self._volumes():  # not in the current stack file (e.g. an older one)
             volume.remove(force=True)
-            removed.append(f"docker volume {volume.name}")
-        return removed or [f"docker volumes of {self.project}"]
+        return [f"docker volume {name}" for name in volumes]
 
     def render_stack(self) -> str:
         """The compose YAML for the current ports (secrets stay ${VARIABLES})."""
         return render(build_stack(self.context(), self.services))
 
 
-def _state_of(container: Any) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Healthy:
+    """A probe: the container's own healthcheck reports `healthy`."""
+
+    runner: DockerRunner
+    service: str
+
+    def check(self) -> None:
+        """Raise unless Docker says the container is healthy."""
+        container = self.runner.containers().get(self.service)
+        if container is None:
+            raise LookupError(f"no container for {self.service}")
+        health = container.attrs.get("State", {}).get("Health") or {}
+        status = health.get("Status", "")
+        if status in ("healthy", ""):  # "": an image without healthcheck counts as ready
+            return
+        checks = health.get("Log") or [{}]
+        output = str(checks[-1].get("Output", "")).strip().replace("\n", " ")
+        said = f"; last check said: {output}" if output else ""
+        raise RuntimeError(f"health is {status}{said}")
+
+    def describe(self) -> str:
+        """What is probed."""
+        return "its Docker healthcheck"
+
+
+def _alive(container: Any) -> bool:
+    """Running or about to; a container the restart policy has restarted has crashed."""
+    restarts = int(container.attrs.get("RestartCount", 0) or 0)
+    return container.status in _ALIVE and restarts == 0
+
+
+def _state_of(container: Any, service: str) -> tuple[str, str]:
     """Map a container's status and health to devenv's states."""
     if container is None:
         return "stopped", ""
+    crashed = f"`devenv logs {service}` shows why; `devenv up` restarts it"
     if container.status == "running":
-        health = container.attrs.get("State", {}).get("Health", {}).get("Status", "")
-        return "running", "" if health in ("", "healthy") else f"health: {health}"
+        health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "")
+        if health == "starting":
+            return "starting", "health: starting"
+        if health == "unhealthy":
+            return "running", f"health: unhealthy; {crashed}"
+        return "running", ""
+    if container.status == "restarting":
+        return "crashed", f"restarting after a crash; {crashed}"
     if container.status == "exited":
         code = container.attrs.get("State", {}).get("ExitCode", 0)
-        if code not in (0, 137, 143):  # 137/143: stopped by a signal on `down`
-            return "crashed", f"exited with code {code}; `devenv up` restarts it"
+        if code not in (0, 137, 143):  # 137/143: stopped by a signal
+            return "crashed", f"exited with code {code}; {crashed}"
     return "stopped", container.status
 
 
-def _explain_compose(exc: CommandFailed) -> EngineError | PortInUse | CommandFailed:
+def _v1_copy(path: Path) -> Path:
+    """docker-compose 1.x: the same stack without the top-level `name:` key."""
+    stack = yaml.safe_load(path.read_text(encoding="utf-8"))
+    stack.pop("name", None)
+    legacy = path.with_name("docker-compose.v1.yaml")
+    legacy.write_text(render(stack), encoding="utf-8")
+    return legacy
+
+
+_PULL_MARKERS = (
+    "pull access denied",
+    "manifest unknown",
+    "failed to resolve reference",
+    "not found: manifest",
+    "No such image",
+)
+
+
+def explain_compose(exc: CommandFailed) -> EngineError | PortInUse | CommandFailed:
     """Turn compose's stderr into a clear error where the cause is known."""
     text = exc.message
+    last = text.strip().splitlines()[-1]
     if "port is already allocated" in text or "address already in use" in text:
         return PortInUse(
-            f"a port of the stack is taken: {text.splitlines()[-1]}",
+            f"a port of the stack was taken while it started: {last}",
             hint="Stop what holds it, or set another port in devenv.toml, then `devenv up`.",
         )
-    for marker in (
-        "pull access denied",
-        "manifest unknown",
-        "failed to resolve reference",
-        "not found: manifest",
-    ):
-        if marker in text:
-            return engine.pull_failed("an image of the stack", text)
+    if any(marker in text for marker in _PULL_MARKERS):
+        return engine.pull_failed("an image of the stack", text)
     if "Cannot connect to the Docker daemon" in text or "permission denied" in text.lower():
         return engine.explain(OSError(text))
     return exc

@@ -59,16 +59,40 @@ def check_switch(settings: Settings, target: Runner, *, notify: Notify) -> None:
             hint=f"Run `devenv down --runtime {previous}`, "
             f"then `devenv up --runtime {target.name}`.",
         )
-    where = (
-        f"the native data directories under {settings.state_dir}"
-        if previous == "native"
-        else f"the Docker volumes of compose project {settings.name!r}"
-    )
+    where = _data_location(settings, previous)
     notify(
         f"Switching this project from the {previous} runtime to {target.name}: the {target.name} "
         f"stack has its own, separate data. Nothing was deleted; {where} are kept and "
         f"`devenv up --runtime {previous}` brings them back."
     )
+
+
+def _data_location(settings: Settings, runtime: str) -> str:
+    """Where a runtime keeps this project's data, in words."""
+    if runtime == "native":
+        return f"the native data directories under {settings.state_dir}"
+    from devenv.compose import project_name
+
+    return f"the Docker volumes of compose project {project_name(settings.name)!r}"
+
+
+def other_runtime_with_data(settings: Settings, secrets: Secrets, current: Runner) -> Runner | None:
+    """The runner of the other runtime if it still holds this project's data (for destroy)."""
+    if current.name == "docker":
+        from devenv.runners.native import NativeRunner
+
+        state = load_state(settings.state_dir)
+        dirs = [settings.state_dir / "postgres", settings.state_dir / "s3"]
+        if state.processes or state.postgres_data or any(d.exists() for d in dirs):
+            return NativeRunner(settings, secrets)
+        return None
+    from devenv import engine
+    from devenv.runners.docker import DockerRunner
+
+    if not engine.available():
+        return None
+    docker = DockerRunner(settings, secrets)
+    return docker if docker.has_data() else None
 
 
 def _still_running(settings: Settings, runtime: str, processes: object) -> bool:

@@ -43,7 +43,8 @@ class PostgresService:
         service["environment"] = {
             "POSTGRES_USER": pg.user,
             "POSTGRES_PASSWORD": "${DEVENV_POSTGRES_PASSWORD:?run devenv compose}",
-            "POSTGRES_DB": pg.database,
+            # Not the project's database: devenv creates, migrates and seeds that one itself.
+            "POSTGRES_DB": "postgres",
         }
         service["ports"] = [published(ctx.port("postgres"), 5432)]
         if pg.version >= 18:  # the official 18+ images keep PGDATA in a versioned subdirectory

@@ -35,7 +35,7 @@ class S3Service:
         service["environment"] = {
             "MINIO_ROOT_USER": "${DEVENV_S3_ACCESS_KEY:?run devenv compose}",
             "MINIO_ROOT_PASSWORD": "${DEVENV_S3_SECRET_KEY:?run devenv compose}",
-            "MINIO_REGION": ctx.settings.s3.region,
+            "MINIO_SITE_REGION": ctx.settings.s3.region,
             "MINIO_BROWSER_REDIRECT": "false",
         }
         service["ports"] = [
