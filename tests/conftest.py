@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.docker_support.conftest_plugin"]
+
 KEEP = ("PATH", "LANG", "LC_ALL", "TMPDIR", "DEVENV_REQUIRE_DOCKER", "DEVENV_REQUIRE_SERVERS")
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def clean_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """A developer's real credentials never reach a test: empty env, fresh HOME."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
