@@ -260,9 +260,7 @@ def run(argv: list[str] | None = None) -> int:
         output.error(exc.message, exc.hint)
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        err = Interrupted("interrupted; whatever this command had started was stopped")
-        output.error(err.message, "Run `devenv status` to see what runs.")
-        return err.exit_code
+        return _interrupted()
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
         show = getattr(exc, "show", None)
         if callable(show):
@@ -270,7 +268,16 @@ def run(argv: list[str] | None = None) -> int:
         else:
             output.error(exc.format_message(), "Run `devenv --help`.")
         return exc.exit_code
+    if code == Interrupted.exit_code:  # typer turns KeyboardInterrupt into exit code 130
+        return _interrupted()
     return code if isinstance(code, int) else 0
+
+
+def _interrupted() -> int:
+    """Ctrl-C: by now the command has stopped whatever it had started."""
+    err = Interrupted("interrupted; whatever this command had started was stopped")
+    output.error(err.message, "Run `devenv status` to see what runs.")
+    return err.exit_code
 
 
 def main() -> NoReturn:

@@ -15,6 +15,8 @@ GRPC_OFFSET = 10000  # SeaweedFS puts each gRPC listener at its HTTP port + 1000
 def is_free(port: int, host: str = LOOPBACK) -> bool:
     """True if nothing listens on host:port and we may bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves do: connections lingering in TIME_WAIT do not block a bind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

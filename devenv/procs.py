@@ -119,7 +119,10 @@ def start_time(pid: int) -> int | None:
 def is_running(pid: int, expected_start: int) -> bool:
     """True if pid is alive and is the same process that was recorded."""
     _reap(pid)
-    return start_time(pid) == expected_start
+    alive = start_time(pid) == expected_start
+    if not alive:
+        _reap(pid)  # it may have become a zombie between the two calls above
+    return alive
 
 
 def _reap(pid: int) -> None:

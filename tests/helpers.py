@@ -35,7 +35,9 @@ def devenv(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def devenv_process(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def devenv_process(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a child process (for signals and concurrency)."""
     return subprocess.run(
         [sys.executable, "-m", "devenv", *args],

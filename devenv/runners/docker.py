@@ -176,7 +176,7 @@ class DockerRunner:
             containers = self.containers()
             unreachable = ""
         except EngineError as exc:
-            containers, unreachable = {}, exc.message
+            containers, unreachable = {}, "the Docker engine is not running"
         out = []
         for service in self.services:
             state, detail = _state_of(containers.get(service.name), service.name)

@@ -106,7 +106,7 @@ class DerivedColumns:
             if limit is not None:
                 if len(tail) > limit:
                     raise self.error(col.name, f"is unique but only {limit} characters long; too many rows")  # fmt: skip
-                text = text[: limit - len(tail)]
+                text = text[: limit - len(tail)].rstrip()
             return text + tail
 
         return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, self.gens)

@@ -83,18 +83,34 @@ def self_map(draws: Draws, nulls: Draws | None, threshold: int) -> ParentMap:
 
 
 def one_to_one_map(key: int, child_base: int, parent_base: int, parents: int) -> ParentMap:
-    """Give each child a different parent (needs children <= parents)."""
-    if 0 < child_base <= parent_base:
-        step = _coprime(parent_base, key)
-        offset = key % parent_base
+    """Give each child a different parent (children <= one_to_one_capacity).
 
-        def tranche(row: int) -> int | None:
-            p = (row // child_base) * parent_base + ((row % child_base) * step + offset) % parent_base
-            return p if p < parents else None
+    Whole tranches of children map into whole tranches of parents (stable across scales); the
+    children past the last whole parent tranche share out the parents that remain.
+    """
+    if not 0 < child_base <= parent_base:
+        child_base, parent_base = 0, 1
+    full = parents // parent_base if child_base else 0
+    step, offset = _coprime(parent_base, key), key % parent_base
+    rest = parents - full * parent_base
+    tail_step, tail_offset = _coprime(rest, key >> 7), (key >> 7) % rest if rest else 0
 
-        return ParentMap(tranche)
-    step = _coprime(parents, key)
-    return ParentMap(lambda row: (row * step + key) % parents if parents else None)
+    def index(row: int) -> int | None:
+        tranche = row // child_base if child_base else full
+        if tranche < full:
+            return tranche * parent_base + ((row % child_base) * step + offset) % parent_base
+        extra = row - full * child_base
+        return full * parent_base + (extra * tail_step + tail_offset) % rest if extra < rest else None  # fmt: skip
+
+    return ParentMap(index)
+
+
+def one_to_one_capacity(child_base: int, parent_base: int, parents: int) -> int:
+    """Return how many children `one_to_one_map` can give distinct parents."""
+    if not 0 < child_base <= parent_base:
+        return parents
+    full = parents // parent_base
+    return full * child_base + parents - full * parent_base
 
 
 def _coprime(n: int, key: int) -> int:

@@ -119,12 +119,14 @@ class Planner:
     def count(self, q: str, scale: str | None = None) -> int:
         """Return the row count of table `q` at `scale` (the run's scale by default)."""
         scale = scale or self.scale
+        return min(self._base_rows(q, scale), self.capacity(q, scale))
+
+    def _base_rows(self, q: str, scale: str) -> int:
+        """Return the row count asked for, before unique-key capacity limits."""
         tdef = self.tdefs.get(q)
         if tdef and tdef.per_parent:
-            rows = int(self.group_cum(q, scale)[-1])
-        else:
-            rows = scales.rows_at(tdef.rows if tdef else None, scale)
-        return min(rows, self.capacity(q, scale))
+            return int(self.group_cum(q, scale)[-1])
+        return scales.rows_at(tdef.rows if tdef else None, scale)
 
     def capacity(self, q: str, scale: str) -> int:
         """Return the most rows the table's unique keys allow."""
@@ -132,7 +134,9 @@ class Planner:
         limit = 2**62
         fks = {fk.name: fk for fk in self.schema.tables[q].foreign_keys}
         for name in plan.one_to_one:
-            limit = min(limit, self.parent_count(fks[name], scale))
+            fk = fks[name]
+            small = (self._base_rows(q, "small"), self.parent_count(fk, "small"))
+            limit = min(limit, keys.one_to_one_capacity(*small, self.parent_count(fk, scale)))
         for first, second in plan.pairs:
             limit = min(limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale))  # fmt: skip
         return limit
@@ -177,6 +181,7 @@ class Planner:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
         small = (self.count(q, "small"), self.parent_count(fk, "small"))
         if fk.name in plan.one_to_one:
+            small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)
         return keys.random_map(draws, nulls, threshold, small, parents)
 

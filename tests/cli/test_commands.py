@@ -12,7 +12,19 @@ from tests.helpers import devenv
 def test_help_lists_every_command_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     result = devenv(capsys, "--help")
     assert result.code == 0
-    for command in ("init", "up", "down", "status", "logs", "env", "reset", "destroy", "seed", "check", "doctor"):
+    for command in (
+        "init",
+        "up",
+        "down",
+        "status",
+        "logs",
+        "env",
+        "reset",
+        "destroy",
+        "seed",
+        "check",
+        "doctor",
+    ):
         assert command in result.out
         sub = devenv(capsys, command, "--help")
         assert sub.code == 0 and "Example: devenv" in sub.out, command
@@ -27,12 +39,17 @@ def test_init_writes_the_clinic_example(capsys: pytest.CaptureFixture[str], tmp_
     assert len(list((project / "migrations").glob("*.sql"))) == 3
 
 
-def test_init_never_overwrites_without_force(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_init_never_overwrites_without_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "devenv.toml").write_text("# mine\n")
     result = devenv(capsys, "init", "-C", str(tmp_path))
     assert result.code == 4
     assert result.err.startswith(f"Error: {tmp_path} already has devenv.toml")
-    assert "Hint: Nothing was written. Run `devenv init --force` to overwrite these files." in result.err
+    assert (
+        "Hint: Nothing was written. Run `devenv init --force` to overwrite these files."
+        in result.err
+    )
     assert (tmp_path / "devenv.toml").read_text() == "# mine\n"
     assert not (tmp_path / "migrations").exists()
     assert devenv(capsys, "init", "--force", "-C", str(tmp_path)).code == 0
@@ -46,14 +63,19 @@ def test_broken_config_starts_nothing(capsys: pytest.CaptureFixture[str], tmp_pa
     assert result.err.splitlines()[0] == (
         f"Error: {tmp_path / 'devenv.toml'}:2: postgres.port: must be an integer, not 'x'"
     )
-    assert f"Hint: Fix `postgres.port` in {tmp_path / 'devenv.toml'}, then run the command again." in result.err
+    assert (
+        f"Hint: Fix `postgres.port` in {tmp_path / 'devenv.toml'}, then run the command again."
+        in result.err
+    )
     assert not (tmp_path / ".devenv").exists()
 
 
 def test_bad_flag_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = devenv(capsys, "up", "--scale", "huge", "-C", str(tmp_path))
     assert result.code == 4
-    assert "Error: --seed-scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
+    assert (
+        "Error: --seed-scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
+    )
 
 
 def test_status_of_a_new_project(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

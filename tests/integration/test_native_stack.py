@@ -55,11 +55,15 @@ def s3_client(env: dict[str, str], *, secret: str | None = None) -> object:
 
 def sql_value(url: str, query: str) -> str:
     """Ask the database through the psql client."""
-    done = subprocess.run([psql(), url, "-Atc", query], capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run(
+        [psql(), url, "-Atc", query], capture_output=True, text=True, timeout=30, check=True
+    )
     return done.stdout.strip()
 
 
-def test_up_gives_a_seeded_stack_that_real_clients_use(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_up_gives_a_seeded_stack_that_real_clients_use(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     out = up_example(capsys, project)
     assert "postgres" in out and "s3" in out and "running" in out
     env = env_local(project)
@@ -71,7 +75,12 @@ def test_up_gives_a_seeded_stack_that_real_clients_use(capsys: pytest.CaptureFix
     assert int(sql_value(env["DATABASE_URL"], "select count(*) from devenv.schema_migrations")) == 3
 
     s3 = s3_client(env)
-    s3.put_object(Bucket=env["S3_BUCKET_NAME"], Key="notes/hello.txt", Body=b"hello", Metadata={"kind": "test"})
+    s3.put_object(
+        Bucket=env["S3_BUCKET_NAME"],
+        Key="notes/hello.txt",
+        Body=b"hello",
+        Metadata={"kind": "test"},
+    )
     got = s3.get_object(Bucket=env["S3_BUCKET_NAME"], Key="notes/hello.txt")
     assert got["Body"].read() == b"hello"
     assert got["Metadata"] == {"kind": "test"}
@@ -81,11 +90,15 @@ def test_up_gives_a_seeded_stack_that_real_clients_use(capsys: pytest.CaptureFix
     status = devenv(capsys, "status", "--json", "-C", str(project))
     services = {s["name"]: s for s in json.loads(status.out)["services"]}
     assert {s["state"] for s in services.values()} == {"running"}
-    assert env["DATABASE_URL"].split("@")[1].startswith(f"127.0.0.1:{services['postgres']['port']}/")
+    assert (
+        env["DATABASE_URL"].split("@")[1].startswith(f"127.0.0.1:{services['postgres']['port']}/")
+    )
     assert env["DATABASE_URL"].split(":")[2].split("@")[0] not in status.out  # password never shown
 
 
-def test_second_up_is_a_fast_no_op_with_the_same_table(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_second_up_is_a_fast_no_op_with_the_same_table(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     first = up_example(capsys, project)
     pids = {n: r.pid for n, r in load_state(project / ".devenv").processes.items()}
     started = time.monotonic()
@@ -124,7 +137,9 @@ def test_nothing_listens_beyond_loopback(capsys: pytest.CaptureFixture[str], pro
     assert all(a.split(":")[0] == loopback for a in addresses), addresses
 
 
-def test_two_example_projects_run_side_by_side(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_two_example_projects_run_side_by_side(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
     with project_directory() as other:
         out = devenv(capsys, "init", "--example", "-C", str(other))
@@ -141,11 +156,15 @@ def test_two_example_projects_run_side_by_side(capsys: pytest.CaptureFixture[str
         del out
 
 
-def test_data_and_objects_survive_down_and_up(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_data_and_objects_survive_down_and_up(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
     env = env_local(project)
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("insert into clinics (name, slug, city) values ('Kept', 'kept-clinic', 'Oslo')")
+        conn.execute(
+            "insert into clinics (name, slug, city) values ('Kept', 'kept-clinic', 'Oslo')"
+        )
     s3_client(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt", Body=b"kept")
     down = devenv(capsys, "down", "-C", str(project))
     assert down.code == 0 and "The data is kept" in down.out
@@ -155,11 +174,19 @@ def test_data_and_objects_survive_down_and_up(capsys: pytest.CaptureFixture[str]
     assert again.code == 0, again.err
     assert "Seeded" not in again.out  # an existing database is not seeded again
     env = env_local(project)
-    assert sql_value(env["DATABASE_URL"], "select city from clinics where slug = 'kept-clinic'") == "Oslo"
-    assert s3_client(env).get_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt")["Body"].read() == b"kept"
+    assert (
+        sql_value(env["DATABASE_URL"], "select city from clinics where slug = 'kept-clinic'")
+        == "Oslo"
+    )
+    assert (
+        s3_client(env).get_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt")["Body"].read()
+        == b"kept"
+    )
 
 
-def test_sigkilled_server_is_reported_and_brought_back(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_sigkilled_server_is_reported_and_brought_back(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
     env = env_local(project)
     before = sql_value(env["DATABASE_URL"], "select count(*) from patients")
@@ -193,7 +220,9 @@ def test_taken_port_moves_to_the_next_free_one(
         assert f":{moved}/" in devenv(capsys, "status", "-C", str(project)).out
 
 
-def test_failed_start_stops_what_started_and_shows_the_log(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_failed_start_stops_what_started_and_shows_the_log(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
     assert devenv(capsys, "down", "-C", str(project)).code == 0
     data = Path(load_state(project / ".devenv").postgres_data or "")
@@ -241,7 +270,9 @@ def test_second_command_waits_for_the_lock_then_fails_clearly(
     assert not (project / ".env.local").exists()
 
 
-def test_edited_migration_is_an_error_naming_the_file(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_edited_migration_is_an_error_naming_the_file(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
     first = sorted((project / "migrations").glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
@@ -250,13 +281,20 @@ def test_edited_migration_is_an_error_naming_the_file(capsys: pytest.CaptureFixt
     assert f"Error: {first} was edited after it was applied" in result.err
 
 
-def test_new_migration_is_applied_by_the_next_up(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+def test_new_migration_is_applied_by_the_next_up(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
     up_example(capsys, project)
-    (project / "migrations" / "20990101000000_add_column.sql").write_text("alter table clinics add column fax text;")
+    (project / "migrations" / "20990101000000_add_column.sql").write_text(
+        "alter table clinics add column fax text;"
+    )
     result = devenv(capsys, "up", "-C", str(project))
     assert result.code == 0 and "Applied 1 migration(s)." in result.out
     url = env_local(project)["DATABASE_URL"]
-    assert sql_value(url, "select count(*) from information_schema.columns where column_name = 'fax'") == "1"
+    assert (
+        sql_value(url, "select count(*) from information_schema.columns where column_name = 'fax'")
+        == "1"
+    )
 
 
 def test_reset_returns_to_freshly_seeded(capsys: pytest.CaptureFixture[str], project: Path) -> None:
@@ -272,7 +310,10 @@ def test_reset_returns_to_freshly_seeded(capsys: pytest.CaptureFixture[str], pro
     assert sql_value(env["DATABASE_URL"], "select count(*) from patients") == seeded
     assert int(sql_value(env["DATABASE_URL"], "select count(*) from payments")) > 0
     assert sql_value(env["DATABASE_URL"], "select to_regclass('scratch') is null") == "t"
-    keys = [o["Key"] for o in s3_client(env).list_objects_v2(Bucket=env["S3_BUCKET_NAME"]).get("Contents", [])]
+    keys = [
+        o["Key"]
+        for o in s3_client(env).list_objects_v2(Bucket=env["S3_BUCKET_NAME"]).get("Contents", [])
+    ]
     assert "scratch.txt" not in keys
 
 

@@ -18,8 +18,19 @@ REPO = Path(__file__).resolve().parents[2]
 def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repo(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = dist.glob("devenv-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -37,22 +48,37 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repo(tmp_path: Pa
     python = env_dir / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     outside = tmp_path / "somewhere" / "my-app"
     outside.mkdir(parents=True)
     help_text = subprocess.run(
-        [str(env_dir / "bin" / "devenv"), "--help"], cwd=outside, capture_output=True, text=True, timeout=60, check=True
+        [str(env_dir / "bin" / "devenv"), "--help"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     assert "init" in help_text and "up" in help_text
     init = subprocess.run(
-        [str(python), "-m", "devenv", "init", "--example"], cwd=outside, capture_output=True, text=True, timeout=60
+        [str(python), "-m", "devenv", "init", "--example"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert init.returncode == 0, init.stderr
     assert (outside / "migrations" / "20250101000000_clinics_and_staff.sql").is_file()
     assert 'name = "my-app"' in (outside / "devenv.toml").read_text()
     where = subprocess.run(
         [str(python), "-c", "import devenv.resources as r; print(r.resource_dir('templates'))"],
-        cwd=outside, capture_output=True, text=True, timeout=60, check=True,
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.strip()
     assert where.startswith(str(env_dir)), where

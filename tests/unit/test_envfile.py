@@ -30,7 +30,9 @@ def test_values_that_need_quotes_are_quoted() -> None:
 def test_user_lines_below_marker_survive_rewrite(tmp_path: Path) -> None:
     path = write_env_file(tmp_path, "app", VARS)
     path.write_text(path.read_text() + "MY_FLAG=1\n# mine\n")
-    write_env_file(tmp_path, "app", {**VARS, "DATABASE_URL": "postgresql://postgres:pw@127.0.0.1:6000/app"})
+    write_env_file(
+        tmp_path, "app", {**VARS, "DATABASE_URL": "postgresql://postgres:pw@127.0.0.1:6000/app"}
+    )
     text = path.read_text()
     assert text.endswith("MY_FLAG=1\n# mine\n")
     assert "127.0.0.1:6000" in text

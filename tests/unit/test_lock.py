@@ -13,7 +13,10 @@ def test_second_holder_waits_then_fails_with_clear_error(tmp_path: Path) -> None
     messages: list[str] = []
     with project_lock(tmp_path, timeout=1):
         started = time.monotonic()
-        with pytest.raises(Busy) as info, project_lock(tmp_path, timeout=0.3, on_wait=messages.append):
+        with (
+            pytest.raises(Busy) as info,
+            project_lock(tmp_path, timeout=0.3, on_wait=messages.append),
+        ):
             pass
         assert time.monotonic() - started < 2
     assert "another devenv command (pid" in str(info.value)

@@ -11,13 +11,16 @@ import pytest
 from devenv.errors import ServiceNotReady
 from devenv.ports import next_free
 from devenv.probes import HttpProbe, TcpProbe, wait_until_ready
+from devenv.procs import tail_file
 
 
 def test_tcp_probe_succeeds_on_a_listening_socket() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
-        took = wait_until_ready(TcpProbe("127.0.0.1", server.getsockname()[1]), service="x", timeout=2)
+        took = wait_until_ready(
+            TcpProbe("127.0.0.1", server.getsockname()[1]), service="x", timeout=2
+        )
     assert took < 2
 
 
@@ -27,7 +30,12 @@ def test_deadline_error_has_last_error_log_tail_and_hint(tmp_path: Path) -> None
     port = next_free(41000)
     started = time.monotonic()
     with pytest.raises(ServiceNotReady) as info:
-        wait_until_ready(TcpProbe("127.0.0.1", port), service="postgres", timeout=0.5, log_path=log)
+        wait_until_ready(
+            TcpProbe("127.0.0.1", port),
+            service="postgres",
+            timeout=0.5,
+            log_tail=lambda: tail_file(log),
+        )
     assert time.monotonic() - started < 2
     message = str(info.value)
     assert f"postgres did not accept TCP connections on 127.0.0.1:{port} within 0.5 s" in message

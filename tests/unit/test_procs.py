@@ -16,7 +16,10 @@ def test_run_returns_output() -> None:
 
 def test_run_failure_carries_command_and_stderr_tail() -> None:
     with pytest.raises(CommandFailed) as info:
-        run([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"], timeout=10)
+        run(
+            [sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"],
+            timeout=10,
+        )
     assert "exited with code 3" in str(info.value)
     assert "boom" in str(info.value)
 

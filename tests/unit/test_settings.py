@@ -24,14 +24,21 @@ def test_defaults_follow_supabase_ports(tmp_path: Path) -> None:
 
 
 def test_file_values_are_read(tmp_path: Path) -> None:
-    write(tmp_path, 'name = "shop"\n[postgres]\nport = 6000\ndatabase = "shopdb"\n[s3]\nbuckets = ["a1b", "c2d"]\n')
+    write(
+        tmp_path,
+        'name = "shop"\n[postgres]\nport = 6000\ndatabase = "shopdb"\n[s3]\nbuckets = ["a1b", "c2d"]\n',
+    )
     s = load_settings(tmp_path, environ={})
     assert (s.name, s.postgres.port, s.postgres.database) == ("shop", 6000, "shopdb")
     assert s.bucket_names() == {"a1b": "local-a1b", "c2d": "local-c2d"}
 
 
 def test_pyproject_tool_table(tmp_path: Path) -> None:
-    write(tmp_path, '[project]\nname = "x"\n[tool.devenv]\nname = "fromtool"\n[tool.devenv.postgres]\nport = 7000\n', "pyproject.toml")
+    write(
+        tmp_path,
+        '[project]\nname = "x"\n[tool.devenv]\nname = "fromtool"\n[tool.devenv.postgres]\nport = 7000\n',
+        "pyproject.toml",
+    )
     s = load_settings(tmp_path, environ={})
     assert (s.name, s.postgres.port) == ("fromtool", 7000)
     assert s.config_file == tmp_path / "pyproject.toml"
@@ -55,14 +62,23 @@ def test_unrelated_devenv_variables_are_ignored(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("[postgres]\nprot = 1\n", "devenv.toml:2: postgres.prot: unknown key"),
-        ("name = 'ok'\n\n[postgres]\nport = 'high'\n", "devenv.toml:4: postgres.port: must be an integer, not 'high'"),
+        (
+            "name = 'ok'\n\n[postgres]\nport = 'high'\n",
+            "devenv.toml:4: postgres.port: must be an integer, not 'high'",
+        ),
         ("[s3]\nbuckets = 'docs'\n", "devenv.toml:2: s3.buckets: must be a list of strings"),
-        ("runtime = 'podman'\n", "devenv.toml:1: runtime: must be one of 'auto', 'native', 'docker', not 'podman'"),
+        (
+            "runtime = 'podman'\n",
+            "devenv.toml:1: runtime: must be one of 'auto', 'native', 'docker', not 'podman'",
+        ),
         ("[postgres]\nport = 80\n", "devenv.toml:2: postgres.port: 80 is not a usable port"),
         ("[seed]\nscale = 'huge'\n", "devenv.toml:2: seed.scale: must be one of"),
         ("postgres = 5\n", "devenv.toml:1: postgres: must be a table"),
         ("[postgres\nport = 1\n", "devenv.toml:1: (syntax): invalid TOML"),
-        ("[s3]\nbuckets = ['Bad_Name']\n", "devenv.toml:2: s3.buckets: 'Bad_Name' is not a valid bucket name"),
+        (
+            "[s3]\nbuckets = ['Bad_Name']\n",
+            "devenv.toml:2: s3.buckets: 'Bad_Name' is not a valid bucket name",
+        ),
         ("name = 'Has Spaces'\n", "devenv.toml:1: name: 'Has Spaces' is not a valid project name"),
     ],
 )
@@ -76,7 +92,9 @@ def test_bad_config_names_file_line_and_key(tmp_path: Path, text: str, expected:
 
 
 def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"\$DEVENV_POSTGRES_PORT: postgres.port: must be an integer"):
+    with pytest.raises(
+        ConfigError, match=r"\$DEVENV_POSTGRES_PORT: postgres.port: must be an integer"
+    ):
         load_settings(tmp_path, environ={"DEVENV_POSTGRES_PORT": "fast"})
 
 
@@ -91,6 +109,8 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
         s.name = "other"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("raw", "name"), [("My Project", "my-project"), ("__x__", "x"), ("", "devenv"), ("Ünï", "n")])
+@pytest.mark.parametrize(
+    ("raw", "name"), [("My Project", "my-project"), ("__x__", "x"), ("", "devenv"), ("Ünï", "n")]
+)
 def test_sanitize_name(raw: str, name: str) -> None:
     assert sanitize_name(raw) == name
