@@ -98,31 +98,40 @@ def up(
 
 
 @app.command()
-def down(project: ProjectOpt = Path("."), json_out: JsonOpt = False, wait: WaitOpt = 60.0) -> None:
+def down(
+    project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
+    json_out: JsonOpt = False,
+    wait: WaitOpt = 60.0,
+) -> None:
     """Stop the stack and keep the data.
 
     Example: devenv down
     """
     from devenv.lifecycle import down as do_down
 
-    views.stopped(do_down(_invocation(project, lock_wait=wait)), as_json=json_out)
+    inv = _invocation(project, {"runtime": runtime}, lock_wait=wait)
+    views.stopped(do_down(inv), as_json=json_out)
 
 
 @app.command()
-def status(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
+def status(
+    project: ProjectOpt = Path("."), runtime: RuntimeOpt = None, json_out: JsonOpt = False
+) -> None:
     """Say what runs where.
 
     Example: devenv status --json
     """
     from devenv.lifecycle import status as do_status
 
-    views.status(do_status(_invocation(project)), as_json=json_out)
+    views.status(do_status(_invocation(project, {"runtime": runtime})), as_json=json_out)
 
 
 @app.command()
 def logs(
     service: Annotated[str | None, typer.Argument(help="postgres, s3, …")] = None,
     project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
     ] = False,
@@ -134,7 +143,7 @@ def logs(
     """
     from devenv.lifecycle import follow_logs, read_logs
 
-    inv = _invocation(project)
+    inv = _invocation(project, {"runtime": runtime})
     if follow:
         views.stream(follow_logs(inv, service))
     else:
@@ -142,19 +151,26 @@ def logs(
 
 
 @app.command()
-def env(project: ProjectOpt = Path("."), json_out: JsonOpt = False, wait: WaitOpt = 60.0) -> None:
+def env(
+    project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
+    json_out: JsonOpt = False,
+    wait: WaitOpt = 60.0,
+) -> None:
     """Rewrite .env.local from the running stack.
 
     Example: devenv env
     """
     from devenv.lifecycle import write_env
 
-    views.env_written(write_env(_invocation(project, lock_wait=wait)), as_json=json_out)
+    inv = _invocation(project, {"runtime": runtime}, lock_wait=wait)
+    views.env_written(write_env(inv), as_json=json_out)
 
 
 @app.command()
 def reset(
     project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     wait: WaitOpt = 60.0,
@@ -165,7 +181,7 @@ def reset(
     """
     from devenv.lifecycle import reset as do_reset
 
-    inv = _invocation(project, lock_wait=wait)
+    inv = _invocation(project, {"runtime": runtime}, lock_wait=wait)
     _confirm(f"Reset database {inv.settings.postgres.database!r} and empty the buckets?", yes=yes)
     views.reset_done(do_reset(inv), as_json=json_out)
 
@@ -173,6 +189,7 @@ def reset(
 @app.command()
 def destroy(
     project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     wait: WaitOpt = 60.0,
@@ -183,7 +200,7 @@ def destroy(
     """
     from devenv.lifecycle import destroy as do_destroy
 
-    inv = _invocation(project, lock_wait=wait)
+    inv = _invocation(project, {"runtime": runtime}, lock_wait=wait)
     _confirm(f"Delete all local data of {inv.settings.name!r}?", yes=yes)
     views.destroyed(do_destroy(inv), as_json=json_out)
 
@@ -191,6 +208,7 @@ def destroy(
 @app.command("seed")
 def seed_cmd(
     project: ProjectOpt = Path("."),
+    runtime: RuntimeOpt = None,
     scale: ScaleOpt = None,
     seed: SeedOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -203,7 +221,8 @@ def seed_cmd(
     """
     from devenv.lifecycle import seed as do_seed
 
-    inv = _invocation(project, {"seed.scale": scale, "seed.seed": seed}, lock_wait=wait)
+    overrides = {"runtime": runtime, "seed.scale": scale, "seed.seed": seed}
+    inv = _invocation(project, overrides, lock_wait=wait)
     with views.seed_progress(enabled=not (quiet or json_out)) as progress:
         report = do_seed(inv, progress=progress)
     views.seed_done(report, as_json=json_out, quiet=quiet)

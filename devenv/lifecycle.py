@@ -200,6 +200,7 @@ def reset(inv: Invocation) -> ResetResult:
     settings = inv.settings
     with project_lock(settings.state_dir, timeout=inv.lock_wait, on_wait=inv.notify):
         runner = _runner(inv)
+        check_switch(inv.settings, runner, notify=inv.notify)
         ctx = _context(runner, runner.up(timeout=inv.ready_timeout))
         require_local(admin_conninfo(ctx), what="the database to reset")
         database.drop_database(admin_conninfo(ctx), settings.postgres.database)
@@ -219,6 +220,7 @@ def seed(inv: Invocation, *, progress: ProgressCallback | None = None) -> SeedRe
     check_credentials(inv)
     with project_lock(inv.settings.state_dir, timeout=inv.lock_wait, on_wait=inv.notify):
         runner = _runner(inv)
+        check_switch(inv.settings, runner, notify=inv.notify)
         ctx = _context(runner, runner.up(timeout=inv.ready_timeout))
         return _seed(inv.settings, ctx, progress=progress)
 

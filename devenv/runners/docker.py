@@ -101,6 +101,7 @@ class DockerRunner:
         state = load_state(self.settings.state_dir)
         containers = self.containers()
         running = {n for n, c in containers.items() if c.status == "running"}
+        state.ports.update(self._published(containers, running))
         ports, notices = choose_ports(
             self.services, self.settings, state.ports, running, native=False
         )
@@ -125,6 +126,37 @@ class DockerRunner:
                 self._stop_after_failure(started)
             raise
         return StartReport(tuple(self.status()), tuple(started), tuple(notices), ctx)
+
+    def _published(self, containers: dict[str, Any], running: set[str]) -> dict[str, int]:
+        """The host ports that running containers really publish.
+
+        They may have been started by hand from .devenv/compose.yaml; .env.local must match.
+        """
+        found: dict[str, int] = {}
+        for key, (service, target) in self._port_targets().items():
+            if service not in running:
+                continue
+            ports = containers[service].attrs.get("NetworkSettings", {}).get("Ports") or {}
+            bindings = ports.get(f"{target}/tcp") or []
+            if bindings and str(bindings[0].get("HostPort", "")).isdigit():
+                found[key] = int(bindings[0]["HostPort"])
+        return found
+
+    def _port_targets(self) -> dict[str, tuple[str, int]]:
+        """Which service and container port each host-port key publishes.
+
+        Read from the fragments themselves, built with a distinct stand-in port per key.
+        """
+        keys = [k for s in self.services for k in s.port_keys(self.settings, native=False)]
+        marks = {key: 1024 + i for i, key in enumerate(keys)}
+        ctx = StackContext(self.settings, self.secrets, marks)
+        targets: dict[int, tuple[str, int]] = {}
+        for service in self.services:
+            body = service.compose_fragment(ctx)["services"][service.name]
+            for spec in body.get("ports", []):
+                _ip, host, target = str(spec).rsplit(":", 2)
+                targets[int(host)] = (service.name, int(target))
+        return {key: targets[mark] for key, mark in marks.items() if mark in targets}
 
     def _wait(self, service: Service, ctx: StackContext, *, timeout: float) -> None:
         """Ready from the host first, then healthy in Docker's eyes; fail fast on a crash."""
@@ -175,7 +207,7 @@ class DockerRunner:
         try:
             containers = self.containers()
             unreachable = ""
-        except EngineError as exc:
+        except EngineError:
             containers, unreachable = {}, "the Docker engine is not running"
         out = []
         for service in self.services:
