@@ -152,7 +152,8 @@ class TableBuilder(SpecialColumns):
             if notnull and asked > 0:
                 raise self.error(name, "null_fraction > 0 on a column that does not allow NULL")
             return asked
-        if notnull or col.default is not None or (self.objects and name in self.object_columns()):
+        explicit = cdef is not None and cdef.kind != "auto"
+        if notnull or explicit or col.default is not None or (self.objects and name in self.object_columns()):  # fmt: skip
             return 0.0
         return DEFAULT_NULL_FRACTION
 
@@ -164,7 +165,7 @@ class TableBuilder(SpecialColumns):
         draws = Draws(self.p.key(self.q, col.name, "null"))
         return NullableGen(gen, fraction, draws)
 
-    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool) -> Gen:
+    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool, nulls: bool = True) -> Gen:  # fmt: skip
         """Fit a provider's values to the column and wrap them in a draw table."""
         rules = self.rules.get(col.name, ColumnRules())
         try:
@@ -175,7 +176,7 @@ class TableBuilder(SpecialColumns):
         if not kept or (strict and len(kept) < len(values)):
             bad = next((v for v in values if v not in kept), None)
             raise self.error(col.name, f"value {bad!r} does not fit the column type or its CHECK constraints" if kept or bad is not None else "no value fits the column type and its CHECK constraints")  # fmt: skip
-        fraction = self.null_fraction(col.name, cdef)
+        fraction = self.null_fraction(col.name, cdef or self.defs.get(col.name)) if nulls else 0.0
         enc = encoder(col.type)
         table = build_table(kept, enc, weights=weights, null_fraction=fraction)
         draws = Draws(self.p.key(self.q, col.name))
@@ -238,4 +239,4 @@ def make_plan(planner: Planner) -> Plan:
                         "which the database fills (default or generated), so its values are unknown",
                         hint=f"Remove the `default = true` override of {fk.ref_table}.{missing[0]}.",
                     )
-    return Plan(planner.seed, planner.scale, tables, planner.scope.kept, planner.notes)
+    return Plan(planner.seed, planner.scale, tables, planner.scope.kept, planner.notes, bool(planner.scope.unchecked))  # fmt: skip

@@ -123,7 +123,7 @@ def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: Pro
     names = [t.name for t in plan.tables]
     total = sum(t.rows for t in plan.tables)
     sink.truncate(names)
-    if total >= KEYS_ASIDE_FROM_ROWS:
+    if total >= KEYS_ASIDE_FROM_ROWS or plan.unchecked:
         sink.set_keys_aside(names, [t.name for t in plan.tables if not _partitioned(conn, t.name)])
     phases.mark("truncate")
     chunks = stream(plan, workers)

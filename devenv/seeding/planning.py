@@ -55,6 +55,7 @@ class Plan:
     tables: list[TablePlan]
     kept: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
+    unchecked: bool = False
 
 
 class Planner:

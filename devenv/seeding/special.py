@@ -26,14 +26,14 @@ _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 class SpecialColumns(DerivedColumns):
     """One method per definition kind, plus provider pools, arrays and object detection."""
 
-    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool) -> Gen:
+    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool, nulls: bool = True) -> Gen:  # fmt: skip
         raise NotImplementedError
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         raise NotImplementedError
 
 
-    def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: ColumnDef | None) -> Gen:  # fmt: skip
+    def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: ColumnDef | None, *, nulls: bool = True) -> Gen:  # fmt: skip
         """Build a generator from a provider name and its arguments."""
         if name == "uuid":
             key = key_int(self.p.key(self.q, col.name, "uuid"))
@@ -50,17 +50,17 @@ class SpecialColumns(DerivedColumns):
             except (TypeError, ValueError, AttributeError, KeyError) as exc:
                 raise self.error(col.name, f"provider {name!r} rejected its args {args!r}: {exc}") from exc  # fmt: skip
             self.p.pool_cache[cache_key] = made
-        return self.pool(col, made, cdef, strict=False)
+        return self.pool(col, made, cdef, strict=False, nulls=nulls)
 
     def pool_for(self, col: Column, name: str) -> Gen:
         """The usual (non-unique) generator of a text column, under a helper name."""
         cdef = self.defs.get(col.name)
         if cdef is not None and cdef.kind == "provider":
-            gen = self.from_provider(col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), None)  # fmt: skip
+            gen = self.from_provider(col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), None, nulls=False)  # fmt: skip
         else:
             rule = infer(self.table.name, col.name, col.type)
             provider = rule.provider if rule and rule.provider not in providers.SPECIAL else "username"  # fmt: skip
-            gen = self.from_provider(col, provider, dict(rule.args) if rule and rule.provider == provider else {}, None)  # fmt: skip
+            gen = self.from_provider(col, provider, dict(rule.args) if rule and rule.provider == provider else {}, None, nulls=False)  # fmt: skip
         gen.column = name
         if isinstance(gen, PoolGen):
             gen.draws = Draws(self.p.key(self.q, name))

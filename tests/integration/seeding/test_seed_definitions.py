@@ -1,0 +1,83 @@
+"""Bad definitions are errors that name the file, the table and the column (checked against the schema)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devenv.errors import SeedError
+from devenv.seeding import run_seed
+
+pytestmark = pytest.mark.integration
+
+
+def seed_with(conninfo: str, directory: Path, body: str) -> None:
+    (directory / "broken.toml").write_text(body)
+    run_seed(conninfo, definitions_dir=directory, scale="small", seed=1)
+
+
+@pytest.mark.parametrize(
+    ("body", "table", "column", "problem"),
+    [
+        ('[tables.patients.columns]\nsex = { choices = ["female", "robot"] }', "patients", "sex", "'robot' is not allowed"),  # fmt: skip
+        ('[tables.patients.columns]\ncity = { provider = "cty" }', "patients", "city", "unknown provider 'cty'"),  # fmt: skip
+        ("[tables.patients.columns]\nshoe_size = { constant = 9 }", "patients", "shoe_size", "no such column"),  # fmt: skip
+        ('[tables.invoices.columns]\nnumber = { template = "INV-{patient_id}" }', "invoices", "number", "must use {row}"),  # fmt: skip
+        ("[tables.patients.columns]\nfirst_name = { constant = 'x', null_fraction = 0.5 }", "patients", "first_name", "does not allow NULL"),  # fmt: skip
+        ('[tables.invoices.columns]\ntotal = { range = [-50, -1] }', "invoices", "total", "outside what the column's CHECK"),  # fmt: skip
+        ('[tables.patients.columns]\nemail = { template = "{nickname}{row}" }', "patients", "email", "{nickname}"),  # fmt: skip
+        ('[tables.appointments.columns]\nclinic_id = { follow = "provider_id.slug" }', "appointments", "clinic_id", "no column 'slug'"),  # fmt: skip
+        ('[tables.appointments.columns]\nends_at = { after = "starts_at", min = "soon" }', "appointments", "ends_at", "cannot read duration"),  # fmt: skip
+        ('[tables.patients.columns]\ndate_of_birth = { constant = "yesterday" }', "patients", "date_of_birth", "not a valid date"),  # fmt: skip
+        ('[tables.payments.columns]\namount = { provider = "city" }', "payments", "amount", "provider values are text"),  # fmt: skip
+    ],
+)
+def test_bad_definition_names_file_table_and_column(
+    clinic_db: str, tmp_path: Path, body: str, table: str, column: str, problem: str
+) -> None:
+    with pytest.raises(SeedError) as caught:
+        seed_with(clinic_db, tmp_path, body)
+    message = str(caught.value)
+    assert str(tmp_path / "broken.toml") in message
+    assert f"table {table}, column {column}" in message
+    assert problem in message
+    assert "broken.toml" in caught.value.hint
+
+
+def test_unknown_table_is_named(clinic_db: str, tmp_path: Path) -> None:
+    with pytest.raises(SeedError, match=r"broken\.toml: table pets: no such table"):
+        seed_with(clinic_db, tmp_path, "[tables.pets]\nrows = 3\n")
+
+
+def test_bad_definition_changes_nothing(clinic_db: str, tmp_path: Path) -> None:
+    with pytest.raises(SeedError):
+        seed_with(clinic_db, tmp_path, '[tables.patients.columns]\nsex = { choices = ["robot"] }')
+    import psycopg
+
+    with psycopg.connect(clinic_db) as conn:
+        assert conn.execute("SELECT count(*) FROM patients").fetchone() == (0,)
+
+
+def test_good_overrides_are_applied(clinic_db: str, tmp_path: Path) -> None:
+    body = """
+[tables.clinics]
+rows = { small = 2 }
+
+[tables.patients]
+rows = 50
+
+[tables.patients.columns]
+city = { constant = "Springfield" }
+sex = { choices = { female = 1 } }
+first_name = { provider = "faker.first_name_nonbinary" }
+phone = { null_fraction = 1.0 }
+"""
+    seed_with(clinic_db, tmp_path, body)
+    import psycopg
+
+    with psycopg.connect(clinic_db) as conn:
+        assert conn.execute("SELECT count(*) FROM clinics").fetchone() == (2,)
+        assert conn.execute("SELECT DISTINCT city, sex FROM patients").fetchall() == [("Springfield", "female")]
+        assert conn.execute("SELECT count(phone) FROM patients").fetchone() == (0,)
+        assert conn.execute("SELECT count(DISTINCT first_name) FROM patients").fetchone()[0] > 10  # type: ignore[index]
