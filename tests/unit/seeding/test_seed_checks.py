@@ -1,0 +1,62 @@
+"""CHECK constraint parsing, on the exact text pg_get_constraintdef prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from devenv.seeding.checks import Relation, analyse
+
+
+def test_in_list_becomes_choices() -> None:
+    facts = analyse([("s", "CHECK ((status = ANY (ARRAY['open'::text, 'paid'::text])))")])
+    assert facts.columns["status"].choices == ("open", "paid")
+
+
+def test_domain_value_with_casts() -> None:
+    text = "CHECK (((VALUE)::text = ANY ((ARRAY['YES'::character varying, 'NO'::character varying])::text[])))"
+    facts = analyse([("d", text)], value_column="answer")
+    assert facts.columns["answer"].choices == ("YES", "NO")
+
+
+def test_ranges_and_negative_literals() -> None:
+    facts = analyse([("r", "CHECK (((a >= '-5'::integer) AND (a <= 10)))"), ("t", "CHECK ((total > (0)::numeric))")])
+    assert facts.columns["a"].lower == ("-5", True)
+    assert facts.columns["a"].upper == ("10", True)
+    assert facts.columns["total"].lower == ("0", False)
+
+
+def test_timestamp_literal_with_multiword_type() -> None:
+    facts = analyse([("d", "CHECK ((d < '2030-01-01 00:00:00+00'::timestamp with time zone))")])
+    assert facts.columns["d"].upper == ("2030-01-01 00:00:00+00", False)
+
+
+def test_column_relations() -> None:
+    facts = analyse([("a", "CHECK ((ends_at > starts_at))"), ("b", "CHECK ((updated_at >= created_at))")])
+    assert facts.relations == [Relation("starts_at", "ends_at", True), Relation("created_at", "updated_at", False)]
+
+
+def test_null_or_rule_keeps_the_rule() -> None:
+    facts = analyse([("p", "CHECK (((parent_id IS NULL) OR (parent_id <> id)))")])
+    assert facts.relations == [Relation("parent_id", "id", True)]
+    assert facts.unsupported == []
+
+
+def test_lengths_and_non_empty() -> None:
+    facts = analyse([("l", "CHECK (((length(b) <= 5) AND (b <> ''::text)))"), ("m", "CHECK ((char_length(b) >= 2))")])
+    assert facts.columns["b"].max_length == 5
+    assert facts.columns["b"].min_length == 2
+    assert "" in facts.columns["b"].excluded
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "CHECK (((VALUE)::text ~ '^[0-9]{5}$'::text))",
+        "CHECK ((num_nonnulls(a, b) = 1))",
+        "CHECK (((a + b) > 3))",
+        "CHECK (((a > 1) OR (b > 1)))",
+    ],
+)
+def test_unsupported_checks_are_reported_not_fatal(definition: str) -> None:
+    facts = analyse([("odd", definition)], value_column="v")
+    assert facts.unsupported == ["odd"]

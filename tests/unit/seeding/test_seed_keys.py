@@ -1,0 +1,80 @@
+"""Key arithmetic: unique UUIDs, parent maps that are stable across scales, injective where needed."""
+
+from __future__ import annotations
+
+import uuid
+
+from devenv.seeding import keys
+from devenv.seeding.rng import BLOCK, Draws, stream_key
+
+
+def draws(name: str, *, wide: bool = False) -> Draws:
+    return Draws(stream_key(1, "t", name), wide=wide)
+
+
+def test_uuids_are_unique_valid_v4_and_match_their_fields() -> None:
+    make, field = keys.uuid_fn(12345), keys.uuid_field_fn(12345)
+    values = [make(r) for r in range(50_000)]
+    assert len(set(values)) == len(values)
+    parsed = uuid.UUID(bytes=values[7])
+    assert parsed.version == 4
+    assert parsed.variant == uuid.RFC_4122
+    assert field(7) == b"\x00\x00\x00\x10" + values[7]
+
+
+def test_random_map_is_stable_when_both_tables_grow_by_the_same_factor() -> None:
+    small = keys.random_map(draws("a", wide=True), None, 0, (100, 10), 10)
+    large = keys.random_map(draws("a", wide=True), None, 0, (100, 10), 250)
+    assert [small.index(r) for r in range(100)] == [large.index(r) for r in range(100)]
+    assert all(0 <= large.index(r) < 250 for r in range(25_000))  # type: ignore[operator]
+    assert large.indexes(90, 3000) == [large.index(r) for r in range(90, 3090)]
+
+
+def test_random_map_nulls_share() -> None:
+    parents = keys.random_map(draws("b", wide=True), draws("bn"), 65536 // 4, (0, 0), 50)
+    found = parents.indexes(0, 20_000)
+    assert 0.2 < found.count(None) / len(found) < 0.3
+
+
+def test_one_to_one_is_injective_including_the_tail() -> None:
+    for parents in (1467, 14_600, 14_670, 20_000):
+        capacity = keys.one_to_one_capacity(1000, 1467, parents)
+        mapping = keys.one_to_one_map(99, 1000, 1467, parents)
+        picked = [mapping.index(r) for r in range(capacity)]
+        assert None not in picked
+        assert len(set(picked)) == capacity
+        assert max(picked) < parents  # type: ignore[type-var]
+    small, big = keys.one_to_one_map(99, 1000, 1467, 1467), keys.one_to_one_map(99, 1000, 1467, 14_600)
+    assert [small.index(r) for r in range(1000)] == [big.index(r) for r in range(1000)]
+
+
+def test_self_map_points_backwards() -> None:
+    mapping = keys.self_map(draws("s", wide=True), draws("sn"), 6553)
+    picked = mapping.indexes(0, 5000)
+    assert picked[0] is None
+    assert all(p is None or p < r for r, p in enumerate(picked))
+
+
+def test_group_map_walks_runs_of_children() -> None:
+    cum = keys.group_counts(draws("g"), 1000, 0, 3)
+    mapping = keys.group_map(cum)
+    assert mapping.indexes(0, cum[-1]) == [mapping.index(r) for r in range(cum[-1])]
+    counts: dict[int, int] = {}
+    for p in mapping.indexes(0, cum[-1]):
+        counts[p] = counts.get(p, 0) + 1  # type: ignore[index]
+    assert max(counts.values()) <= 3
+    bigger = keys.group_counts(draws("g"), 5000, 0, 3)
+    assert list(bigger[:1001]) == list(cum)
+
+
+def test_pairs_are_distinct() -> None:
+    first, second = keys.pair_maps(5, 30, 40)
+    pairs = {(first.index(r), second.index(r)) for r in range(1200)}
+    assert len(pairs) == 1200
+
+
+def test_draws_block_and_at_agree_across_block_edges() -> None:
+    d = draws("x")
+    run = d.block(BLOCK - 5, 20)
+    assert run == [d.at(r) for r in range(BLOCK - 5, BLOCK + 15)]
+    assert Draws(stream_key(1, "t", "x")).block(0, 10) != Draws(stream_key(2, "t", "x")).block(0, 10)

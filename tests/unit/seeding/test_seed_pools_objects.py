@@ -1,0 +1,82 @@
+"""Draw tables, providers, rules and generated files."""
+
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+
+import pytest
+
+from devenv.seeding import providers
+from devenv.seeding.model import PgType
+from devenv.seeding.objects import CONTENT_TYPES, extension, render
+from devenv.seeding.pools import TABLE_SIZE, build_table
+from devenv.seeding.rules import infer, load_rules
+from devenv.seeding.values import NULL, encoder
+
+TEXT = PgType(25, "text", "text")
+
+
+def test_table_weights_and_nulls() -> None:
+    table = build_table(["a", "b"], encoder(TEXT), weights=[3, 1], null_fraction=0.25)
+    assert len(table.raw) == TABLE_SIZE
+    assert table.raw.count(None) == TABLE_SIZE // 4
+    assert table.raw.count("a") == 3 * table.raw.count("b")
+    fields = table.fields(range(TABLE_SIZE))
+    assert fields.count(NULL) == TABLE_SIZE // 4
+
+
+def test_every_provider_builds_values() -> None:
+    for name in providers.names():
+        made = providers.build(name, {}, random.Random(1), 789_000_000_000_000)
+        assert made.values, name
+        assert len(made.values) <= 65536, name
+
+
+def test_providers_are_deterministic() -> None:
+    one = providers.build("street", {}, random.Random(5), 0).values
+    assert one == providers.build("street", {}, random.Random(5), 0).values
+
+
+def test_phone_numbers_are_fictional() -> None:
+    for phone in providers.build("phone", {}, random.Random(1), 0).values:
+        assert phone[7:14].startswith("555-01")
+
+
+def test_rules_infer_by_name_then_type() -> None:
+    assert load_rules()
+    assert infer("users", "email", TEXT).provider == "email"  # type: ignore[union-attr]
+    assert infer("users", "name", TEXT).provider == "full_name"  # type: ignore[union-attr]
+    assert infer("products", "name", TEXT).provider == "company"  # type: ignore[union-attr]
+    assert infer("t", "zzz", PgType(20, "bigint", "int8")).provider == "integer"  # type: ignore[union-attr]
+    assert not infer("t", "zzz", TEXT).by_name  # type: ignore[union-attr]
+    assert infer("t", "zzz", PgType(0, "point", "unsupported")) is None
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES)
+def test_rendered_files_are_small_valid_and_deterministic(content_type: str) -> None:
+    data = render(content_type, "documents/x.bin")
+    assert data == render(content_type, "documents/x.bin")
+    assert data != render(content_type, "documents/y.bin")
+    assert 0 < len(data) < 4096
+    assert extension(content_type) in ("pdf", "png", "csv", "json", "txt")
+
+
+def test_pdf_xref_offsets_point_at_objects() -> None:
+    data = render("application/pdf", "k")
+    start = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert data[start:].startswith(b"xref")
+    offsets = [int(line[:10]) for line in data[start:].split(b"\n")[3:8]]
+    assert all(data[off:].startswith(b"%d 0 obj" % (i + 1)) for i, off in enumerate(offsets))
+
+
+def test_png_chunks_have_valid_crcs() -> None:
+    data = render("image/png", "k")
+    pos = 8
+    while pos < len(data):
+        (length,) = struct.unpack("!I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack("!I", data[pos + 8 + length : pos + 12 + length])
+        assert zlib.crc32(kind + body) == crc
+        pos += 12 + length
