@@ -12,4 +12,12 @@ from devenv.seeding.report import ProgressCallback, SeedReport, TableReport
 from devenv.seeding.s3sink import S3Target
 from devenv.seeding.scales import MULTIPLIERS, scale_names
 
-__all__ = ["MULTIPLIERS", "ProgressCallback", "S3Target", "SeedReport", "TableReport", "run_seed", "scale_names"]  # fmt: skip
+__all__ = [
+    "MULTIPLIERS",
+    "ProgressCallback",
+    "S3Target",
+    "SeedReport",
+    "TableReport",
+    "run_seed",
+    "scale_names",
+]

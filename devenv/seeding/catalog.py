@@ -75,10 +75,33 @@ WHERE contypid = ANY(%s) AND contype = 'c' ORDER BY conname
 """
 
 _BASES = {
-    "int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "name",
-    "citext", "bytea", "bool", "uuid", "date", "timestamp", "timestamptz", "time", "timetz",
-    "interval", "json", "jsonb", "inet", "cidr", "money", "macaddr",
-}  # fmt: skip
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "text",
+    "varchar",
+    "bpchar",
+    "name",
+    "citext",
+    "bytea",
+    "bool",
+    "uuid",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "time",
+    "timetz",
+    "interval",
+    "json",
+    "jsonb",
+    "inet",
+    "cidr",
+    "money",
+    "macaddr",
+}
 
 
 def read_schema(conn: psycopg.Connection[Any]) -> Schema:
@@ -109,7 +132,9 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
 
 def _attnum_maps(conn: psycopg.Connection[Any], oids: list[int]) -> dict[int, dict[int, str]]:
     """Map table oid -> attnum -> column name (attnums have gaps after dropped columns)."""
-    query = "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY(%s) AND attnum > 0"
+    query = (
+        "SELECT attrelid, attnum, attname FROM pg_attribute WHERE attrelid = ANY(%s) AND attnum > 0"
+    )
     out: dict[int, dict[int, str]] = defaultdict(dict)
     for rel, num, name in conn.execute(query, [oids]).fetchall():
         out[rel][num] = name
@@ -161,8 +186,16 @@ def _read_types(
         if typtype == "d":
             base = build(basetype, typtypmod if typtypmod >= 0 else mod)
             inner_checks = tuple(checks.get(oid, [])) + base.checks
-            return PgType(oid, shown, base.base, base.typmod, base.labels, base.element,
-                          inner_checks, bool(notnull) or base.notnull)  # fmt: skip
+            return PgType(
+                oid,
+                shown,
+                base.base,
+                base.typmod,
+                base.labels,
+                base.element,
+                inner_checks,
+                bool(notnull) or base.notnull,
+            )
         if typtype == "e":
             return PgType(oid, shown, "enum", mod, tuple(labels.get(oid, [])))
         if category == "A" and elem:
@@ -192,8 +225,11 @@ def _table_constraints(
             uniques.append(UniqueKey(name, tuple(cols[k] for k in key), primary=kind == "p"))
         elif kind == "f" and frel in names:
             ref = attnames.get(frel, {})
-            fks.append(ForeignKey(name, tuple(cols[k] for k in key), names[frel],
-                                  tuple(ref[k] for k in fkey)))  # fmt: skip
+            fks.append(
+                ForeignKey(
+                    name, tuple(cols[k] for k in key), names[frel], tuple(ref[k] for k in fkey)
+                )
+            )
         elif kind == "c":
             checks.append(Check(name, definition))
     for rel, name, has_expr, keys in indexes:

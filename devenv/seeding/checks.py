@@ -255,10 +255,13 @@ def _rename(node: Node, column: str) -> Node:
     if node[0] == "col" and node[1].upper() == "VALUE":
         return ("col", column)
     return tuple(
-        [_rename(x, column) for x in part] if isinstance(part, list) else
-        _rename(part, column) if isinstance(part, tuple) else part
+        [_rename(x, column) for x in part]
+        if isinstance(part, list)
+        else _rename(part, column)
+        if isinstance(part, tuple)
+        else part
         for part in node
-    )  # fmt: skip
+    )
 
 
 def _apply(node: Node, facts: CheckFacts) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from devenv.errors import SeedError
 from devenv.seeding import providers
 from devenv.seeding.checks import ColumnRules, Relation, analyse
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, ForeignGen, Gen, NullableGen, OffsetGen, ParentMap, PoolGen, RowGen  # fmt: skip
+from devenv.seeding.gens import (
+    ConstGen,
+    ForeignGen,
+    Gen,
+    NullableGen,
+    OffsetGen,
+    ParentMap,
+    PoolGen,
+    RowGen,
+)
 from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.pools import build_table
@@ -19,9 +26,15 @@ from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
 from devenv.seeding.values import encoder
 
-IMPLIED = (("created_at", "updated_at"), ("starts_at", "ends_at"), ("start_date", "end_date"),
-           ("start_time", "end_time"), ("issued_on", "due_on"), ("valid_from", "valid_to"),
-           ("starts_on", "ends_on"))  # fmt: skip
+IMPLIED = (
+    ("created_at", "updated_at"),
+    ("starts_at", "ends_at"),
+    ("start_date", "end_date"),
+    ("start_time", "end_time"),
+    ("issued_on", "due_on"),
+    ("valid_from", "valid_to"),
+    ("starts_on", "ends_on"),
+)
 
 
 class TableBuilder(SpecialColumns):
@@ -39,7 +52,9 @@ class TableBuilder(SpecialColumns):
         self.deferred: dict[str, ForeignKey] = {}
         self.maps: dict[str, ParentMap] = {}
         self.rules, relations = self._facts()
-        self.after = {r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)}  # fmt: skip
+        self.after = {
+            r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)
+        }
         self.smalls = {r.small for r in self.after.values()}
         self.carriers = planner.uniques[q].carriers
         self.objects = self.object_spec()
@@ -49,21 +64,33 @@ class TableBuilder(SpecialColumns):
         facts = analyse([(c.name, c.expression) for c in self.table.checks])
         for col in self.table.columns:
             if col.type.checks:
-                domain = analyse([(f"{col.type.name} check", e) for e in col.type.checks], value_column=col.name)  # fmt: skip
+                domain = analyse(
+                    [(f"{col.type.name} check", e) for e in col.type.checks], value_column=col.name
+                )
                 facts.columns.setdefault(col.name, domain.columns.get(col.name, ColumnRules()))
                 facts.unsupported += domain.unsupported
         for name in facts.unsupported:
-            self.p.notes.append(f"{self.q}: CHECK {name} is not understood; values are not shaped by it")  # fmt: skip
+            self.p.notes.append(
+                f"{self.q}: CHECK {name} is not understood; values are not shaped by it"
+            )
         relations = list(facts.relations)
         seen = {(r.small, r.large) for r in relations}
         for small, large in IMPLIED:
-            if self.table.has_column(small) and self.table.has_column(large) and (small, large) not in seen:  # fmt: skip
+            if (
+                self.table.has_column(small)
+                and self.table.has_column(large)
+                and (small, large) not in seen
+            ):
                 relations.append(Relation(small, large, strict=False))
         return facts.columns, relations
 
     def _generated(self, name: str) -> bool:
         """Return True for a column this engine writes (not a key, not left to the database)."""
-        if not self.table.has_column(name) or name in self.p.skipped[self.q] or self.p.fk_of(self.q, name):  # fmt: skip
+        if (
+            not self.table.has_column(name)
+            or name in self.p.skipped[self.q]
+            or self.p.fk_of(self.q, name)
+        ):
             return False
         cdef = self.defs.get(name)
         return cdef is None or cdef.kind in ("after", "provider", "range", "auto")
@@ -73,8 +100,12 @@ class TableBuilder(SpecialColumns):
         cdef = self.defs.get(column)
         if cdef is not None:
             return cdef.error(problem)
-        return SeedError(f"table {self.q}, column {column}: {problem}",
-                         hint=f"Add an override for {self.table.name}.{column} in the project's seeds/ directory.")  # fmt: skip
+        return SeedError(
+            f"table {self.q}, column {column}: {problem}",
+            hint=(
+                f"Add an override for {self.table.name}.{column} in the project's seeds/ directory."
+            ),
+        )
 
     def build(self) -> TablePlan:
         """Build every column, in table order."""
@@ -82,7 +113,9 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
-        return TablePlan(self.q, rows, tuple(self.copy), self.gens, self.deferred, match, self.objects)  # fmt: skip
+        return TablePlan(
+            self.q, rows, tuple(self.copy), self.gens, self.deferred, match, self.objects
+        )
 
     def _column(self, col: Column) -> None:
         """Create the generator of one column and decide whether COPY writes it."""
@@ -135,17 +168,28 @@ class TableBuilder(SpecialColumns):
         if cdef is not None and cdef.kind != "auto":
             raise cdef.error("is a foreign key: only null_fraction (or follow) may be set")
         if fk.name not in self.maps:
-            self.maps[fk.name] = self.p.parent_map(self.q, fk, self.null_fraction(fk.columns[0], cdef))  # fmt: skip
+            self.maps[fk.name] = self.p.parent_map(
+                self.q, fk, self.null_fraction(fk.columns[0], cdef)
+            )
         ref = fk.ref_columns[fk.columns.index(col.name)]
         enc = encoder(col.type)
         value_at = self.p.value_at(fk.ref_table, ref)
-        return ForeignGen(col.name, enc, fk.name, self.maps[fk.name], value_at, self.p.field_at(fk.ref_table, ref, enc))  # fmt: skip
+        return ForeignGen(
+            col.name,
+            enc,
+            fk.name,
+            self.maps[fk.name],
+            value_at,
+            self.p.field_at(fk.ref_table, ref, enc),
+        )
 
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
         """Return the share of NULLs of a column (0 where NULL is not allowed)."""
         col = self.table.column(name)
         notnull = col.notnull or col.type.notnull or self.rules.get(name, ColumnRules()).notnull
-        if name in self.smalls and any(self.table.column(r.large).notnull for r in self.after.values() if r.small == name):  # fmt: skip
+        if name in self.smalls and any(
+            self.table.column(r.large).notnull for r in self.after.values() if r.small == name
+        ):
             notnull = True
         asked = cdef.null_fraction if cdef is not None else None
         if asked is not None:
@@ -153,19 +197,36 @@ class TableBuilder(SpecialColumns):
                 raise self.error(name, "null_fraction > 0 on a column that does not allow NULL")
             return asked
         explicit = cdef is not None and cdef.kind != "auto"
-        if notnull or explicit or col.default is not None or (self.objects and name in self.object_columns()):  # fmt: skip
+        if (
+            notnull
+            or explicit
+            or col.default is not None
+            or (self.objects and name in self.object_columns())
+        ):
             return 0.0
         return DEFAULT_NULL_FRACTION
 
     def _with_nulls(self, col: Column, cdef: ColumnDef | None, gen: Gen) -> Gen:
         """Blank out a share of rows, unless the generator already folded NULLs into its pool."""
         fraction = self.null_fraction(col.name, cdef)
-        if fraction <= 0 or isinstance(gen, PoolGen) or (isinstance(gen, ConstGen) and gen.value is None):  # fmt: skip
+        if (
+            fraction <= 0
+            or isinstance(gen, PoolGen)
+            or (isinstance(gen, ConstGen) and gen.value is None)
+        ):
             return gen
         draws = Draws(self.p.key(self.q, col.name, "null"))
         return NullableGen(gen, fraction, draws)
 
-    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool, nulls: bool = True) -> Gen:  # fmt: skip
+    def pool(
+        self,
+        col: Column,
+        made: providers.Made,
+        cdef: ColumnDef | None,
+        *,
+        strict: bool,
+        nulls: bool = True,
+    ) -> Gen:
         """Fit a provider's values to the column and wrap them in a draw table."""
         rules = self.rules.get(col.name, ColumnRules())
         try:
@@ -175,7 +236,12 @@ class TableBuilder(SpecialColumns):
         kept, weights = fit(values, made.weights, rules, col.type)
         if not kept or (strict and len(kept) < len(values)):
             bad = next((v for v in values if v not in kept), None)
-            raise self.error(col.name, f"value {bad!r} does not fit the column type or its CHECK constraints" if kept or bad is not None else "no value fits the column type and its CHECK constraints")  # fmt: skip
+            raise self.error(
+                col.name,
+                f"value {bad!r} does not fit the column type or its CHECK constraints"
+                if kept or bad is not None
+                else "no value fits the column type and its CHECK constraints",
+            )
         fraction = self.null_fraction(col.name, cdef or self.defs.get(col.name)) if nulls else 0.0
         enc = encoder(col.type)
         table = build_table(kept, enc, weights=weights, null_fraction=fraction)
@@ -185,7 +251,7 @@ class TableBuilder(SpecialColumns):
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""
         base = self.gens.get(relation.small) or self._early(relation.small)
-        low, high, unit = self.offset_range(col, relation.strict, cdef)
+        low, high, unit = self.offset_range(col, strict=relation.strict, cdef=cdef)
         draws = Draws(self.p.key(self.q, col.name, "offset"))
         return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
 
@@ -207,7 +273,12 @@ class TableBuilder(SpecialColumns):
             return self.array(col)
         if col.type.base == "enum" or rules.choices is not None:
             choices = list(rules.choices if rules.choices is not None else col.type.labels)
-            return self.pool(col, providers.Made(choices, "text" if family(col.type) == "text" else family(col.type)), None, strict=False)  # fmt: skip
+            return self.pool(
+                col,
+                providers.Made(choices, "text" if family(col.type) == "text" else family(col.type)),
+                None,
+                strict=False,
+            )
         rule = infer(self.table.name, col.name, col.type)
         if rule is None:
             return self.unsupported(col)
@@ -220,7 +291,10 @@ class TableBuilder(SpecialColumns):
         if col.name in self.carriers and cdef.kind not in ("template", "object"):
             if cdef.kind == "provider" and family(col.type) == "text":
                 return self.carrier(col)
-            raise cdef.error(f"is in a unique key; use a template with {{row}} (or a text provider) so values stay distinct (kind {cdef.kind!r} repeats values)")  # fmt: skip
+            raise cdef.error(
+                f"is in a unique key; use a template with {{row}} (or a text provider) so values "
+                f"stay distinct (kind {cdef.kind!r} repeats values)"
+            )
         builder = getattr(self, f"def_{cdef.kind}")
         gen: Gen = builder(col, cdef)
         return gen
@@ -236,7 +310,17 @@ def make_plan(planner: Planner) -> Plan:
                 if missing:
                     raise SeedError(
                         f"table {q}: foreign key {fk.name} points at {fk.ref_table}.{missing[0]}, "
-                        "which the database fills (default or generated), so its values are unknown",
-                        hint=f"Remove the `default = true` override of {fk.ref_table}.{missing[0]}.",
+                        "which the database fills (default or generated), so its values are "
+                        "unknown",
+                        hint=(
+                            f"Remove the `default = true` override of {fk.ref_table}.{missing[0]}."
+                        ),
                     )
-    return Plan(planner.seed, planner.scale, tables, planner.scope.kept, planner.notes, bool(planner.scope.unchecked))  # fmt: skip
+    return Plan(
+        planner.seed,
+        planner.scale,
+        tables,
+        planner.scope.kept,
+        planner.notes,
+        bool(planner.scope.unchecked),
+    )

@@ -10,7 +10,17 @@ from typing import Any
 
 from devenv.errors import SeedError
 
-KINDS = ("provider", "choices", "range", "constant", "template", "follow", "after", "default", "object")  # fmt: skip
+KINDS = (
+    "provider",
+    "choices",
+    "range",
+    "constant",
+    "template",
+    "follow",
+    "after",
+    "default",
+    "object",
+)
 _MODIFIERS = {
     "provider": {"args"},
     "choices": {"weights"},
@@ -95,11 +105,16 @@ def load(directory: Path | None) -> Definitions:
         data = _read(path)
         for key in data:
             if key not in ("tables", "settings"):
-                raise SeedError(f"{path}: unknown top-level key {key!r}", hint="Use [settings] and [tables.NAME] sections.")  # fmt: skip
+                raise SeedError(
+                    f"{path}: unknown top-level key {key!r}",
+                    hint="Use [settings] and [tables.NAME] sections.",
+                )
         settings.update(_settings(path, data.get("settings", {})))
         for name, body in _mapping(path, "tables", data.get("tables", {})).items():
             if name in tables:
-                raise definition_error(path, name, None, f"already defined in {tables[name].source}")
+                raise definition_error(
+                    path, name, None, f"already defined in {tables[name].source}"
+                )
             tables[name] = _table(path, name, body)
     return Definitions(
         tables=tables,
@@ -114,12 +129,17 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise SeedError(f"{path}: invalid TOML: {exc}", hint="Fix the syntax error, then run `devenv seed` again.") from exc  # fmt: skip
+        raise SeedError(
+            f"{path}: invalid TOML: {exc}",
+            hint="Fix the syntax error, then run `devenv seed` again.",
+        ) from exc
 
 
 def _mapping(path: Path, what: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise SeedError(f"{path}: {what} must be a table", hint="See the seed definition format in the README.")  # fmt: skip
+        raise SeedError(
+            f"{path}: {what} must be a table", hint="See the seed definition format in the README."
+        )
     return value
 
 
@@ -128,13 +148,22 @@ def _settings(path: Path, body: Any) -> dict[str, Any]:
     body = _mapping(path, "settings", body)
     for key in body:
         if key not in _SETTINGS_KEYS:
-            raise SeedError(f"{path}: settings: unknown key {key!r}; expected one of {sorted(_SETTINGS_KEYS)}", hint="Fix [settings].")  # fmt: skip
+            raise SeedError(
+                f"{path}: settings: unknown key {key!r}; expected one of {sorted(_SETTINGS_KEYS)}",
+                hint="Fix [settings].",
+            )
     for key in ("schemas", "exclude"):
-        if key in body and not (isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])):  # fmt: skip
-            raise SeedError(f"{path}: settings: {key} must be a list of names", hint="Fix [settings].")
+        if key in body and not (
+            isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])
+        ):
+            raise SeedError(
+                f"{path}: settings: {key} must be a list of names", hint="Fix [settings]."
+            )
     if "anchor" in body and not isinstance(body["anchor"], date):
-        raise SeedError(f"{path}: settings: anchor must be a date like 2025-01-01", hint="Fix [settings].")  # fmt: skip
-    return body
+        raise SeedError(
+            f"{path}: settings: anchor must be a date like 2025-01-01", hint="Fix [settings]."
+        )
+    return dict(body)
 
 
 def _table(path: Path, name: str, body: Any) -> TableDef:
@@ -143,10 +172,17 @@ def _table(path: Path, name: str, body: Any) -> TableDef:
         raise definition_error(path, name, None, "must be a table of settings")
     for key in body:
         if key not in _TABLE_KEYS:
-            raise definition_error(path, name, None, f"unknown key {key!r}; expected one of {sorted(_TABLE_KEYS)}")  # fmt: skip
+            raise definition_error(
+                path, name, None, f"unknown key {key!r}; expected one of {sorted(_TABLE_KEYS)}"
+            )
     rows = body.get("rows")
     if rows is not None and not _valid_rows(rows):
-        raise definition_error(path, name, None, "rows must be a whole number >= 0 or a table like { small = 10, large = 5000 }")  # fmt: skip
+        raise definition_error(
+            path,
+            name,
+            None,
+            "rows must be a whole number >= 0 or a table like { small = 10, large = 5000 }",
+        )
     per_parent = body.get("per_parent")
     if per_parent is not None:
         _check_per_parent(path, name, per_parent)
@@ -168,10 +204,24 @@ def _valid_rows(rows: Any) -> bool:
 
 def _check_per_parent(path: Path, name: str, spec: Any) -> None:
     """Check `per_parent = { column = "fk", min = 1, max = 5 }`."""
-    ok = isinstance(spec, dict) and isinstance(spec.get("column"), str) and set(spec) <= {"column", "min", "max"}  # fmt: skip
+    ok = (
+        isinstance(spec, dict)
+        and isinstance(spec.get("column"), str)
+        and set(spec) <= {"column", "min", "max"}
+    )
     low, high = (spec.get("min", 1), spec.get("max", spec.get("min", 1))) if ok else (0, -1)
-    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or not 0 <= low <= high:  # fmt: skip
-        raise definition_error(path, name, None, 'per_parent must look like { column = "parent_id", min = 1, max = 5 } with 0 <= min <= max')  # fmt: skip
+    if (
+        not ok
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+        or not 0 <= low <= high
+    ):
+        raise definition_error(
+            path,
+            name,
+            None,
+            'per_parent must look like { column = "parent_id", min = 1, max = 5 } with 0 <= min '
+            "<= max",
+        )
 
 
 def _column(path: Path, table: str, column: str, spec: Any) -> ColumnDef:
@@ -183,24 +233,40 @@ def _column(path: Path, table: str, column: str, spec: Any) -> ColumnDef:
         kinds = ["auto"]
     if len(kinds) != 1:
         found = ", ".join(kinds) or "none"
-        raise definition_error(path, table, column, f"give exactly one of {', '.join(KINDS)} (found: {found})")  # fmt: skip
+        raise definition_error(
+            path, table, column, f"give exactly one of {', '.join(KINDS)} (found: {found})"
+        )
     kind = kinds[0]
     allowed = {kind} | _MODIFIERS[kind] | _COMMON
     for key in spec:
         if key not in allowed:
-            raise definition_error(path, table, column, f"unknown key {key!r} for a {kind} column; allowed: {sorted(allowed)}")  # fmt: skip
+            raise definition_error(
+                path,
+                table,
+                column,
+                f"unknown key {key!r} for a {kind} column; allowed: {sorted(allowed)}",
+            )
     fraction = spec.get("null_fraction")
-    if fraction is not None and (isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 <= fraction <= 1):  # fmt: skip
+    if fraction is not None and (
+        isinstance(fraction, bool)
+        or not isinstance(fraction, int | float)
+        or not 0 <= fraction <= 1
+    ):
         raise definition_error(path, table, column, "null_fraction must be a number from 0 to 1")
     _check_kind(ColumnDef(str(path), table, column, kind, dict(spec)))
     return ColumnDef(str(path), table, column, kind, dict(spec))
 
 
 def _check_kind(cdef: ColumnDef) -> None:
-    """Check the shape of the kind-specific settings (types are checked against the schema later)."""
+    """Check the kind-specific settings (types are checked against the schema later)."""
     spec, kind = cdef.spec, cdef.kind
-    if kind == "provider" and (not isinstance(spec["provider"], str) or not isinstance(spec.get("args", {}), dict)):  # fmt: skip
-        raise cdef.error('provider must be a name and args a table, e.g. { provider = "integer", args = { min = 1, max = 9 } }')  # fmt: skip
+    if kind == "provider" and (
+        not isinstance(spec["provider"], str) or not isinstance(spec.get("args", {}), dict)
+    ):
+        raise cdef.error(
+            "provider must be a name and args a table, e.g. "
+            '{ provider = "integer", args = { min = 1, max = 9 } }'
+        )
     if kind == "choices":
         _check_choices(cdef)
     if kind == "range" and not (isinstance(spec["range"], list) and len(spec["range"]) == 2):
@@ -209,10 +275,14 @@ def _check_kind(cdef: ColumnDef) -> None:
         raise cdef.error('template must be a string like "{first_name}.{last_name}"')
     if kind == "template" and spec.get("transform", "lower") not in TRANSFORMS:
         raise cdef.error(f"transform must be one of {', '.join(TRANSFORMS)}")
-    if kind == "follow" and not (isinstance(spec["follow"], str) and spec["follow"].count(".") == 1):  # fmt: skip
+    if kind == "follow" and not (
+        isinstance(spec["follow"], str) and spec["follow"].count(".") == 1
+    ):
         raise cdef.error('follow must look like "fk_column.parent_column"')
     if kind == "after" and not isinstance(spec["after"], str):
-        raise cdef.error('after must name another column, e.g. { after = "starts_at", min = "15m", max = "2h" }')  # fmt: skip
+        raise cdef.error(
+            'after must name another column, e.g. { after = "starts_at", min = "15m", max = "2h" }'
+        )
     if kind == "default" and spec["default"] is not True:
         raise cdef.error("default must be true (leave the column to the database default)")
     if kind == "object" and spec["object"] is not True:
@@ -232,5 +302,8 @@ def _check_choices(cdef: ColumnDef) -> None:
         count = len(choices)
         if not isinstance(weights, list) or len(weights) != count:
             raise cdef.error(f"weights must be a list of {count} numbers, one per choice")
-        if any(isinstance(w, bool) or not isinstance(w, int | float) or w < 0 for w in weights) or sum(weights) <= 0:  # fmt: skip
+        if (
+            any(isinstance(w, bool) or not isinstance(w, int | float) or w < 0 for w in weights)
+            or sum(weights) <= 0
+        ):
             raise cdef.error("weights must be numbers >= 0 with a positive sum")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from devenv.errors import SeedError
 from devenv.seeding import keys
-from devenv.seeding.checks import ColumnRules, Relation
+from devenv.seeding.checks import ColumnRules
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, Gen, RowGen
 from devenv.seeding.model import Column, PgType, Table
@@ -44,49 +44,60 @@ class DerivedColumns:
     q: str
     table: Table
     gens: dict[str, Gen]
+    carriers: dict[str, str]
     rules: dict[str, ColumnRules]
     objects: ObjectSpec | None
     defs: dict[str, ColumnDef]
 
     def error(self, column: str, problem: str) -> SeedError:
+        """Build an error about `column` (TableBuilder names the definition file)."""
         raise NotImplementedError
 
     def depend(self, name: str) -> Gen:
+        """Return the generator of another column of the row (TableBuilder builds it)."""
         raise NotImplementedError
 
     def pool_for(self, col: Column, name: str) -> Gen:
+        """Return the usual generator of `col` under a helper name (SpecialColumns)."""
         raise NotImplementedError
 
     def carrier(self, col: Column) -> Gen:
         """A column in a unique key: derive a distinct value from the row number."""
         kind, enc = family(col.type), encoder(col.type)
         key = key_int(self.p.key(self.q, col.name, "unique"))
-        low, high = bounds(self.rules.get(col.name, ColumnRules()), col.type)
+        low, _ = bounds(self.rules.get(col.name, ColumnRules()), col.type)
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
             return FieldRowGen(col.name, enc, keys.uuid_fn(key), keys.uuid_field_fn(key))
         if kind == "int":
-            first = max(1, low) if low is not None and low <= 1 or low is None else low
+            first: int = 1 if low is None or low <= 1 else int(low)
             return RowGen(col.name, enc, lambda r: first + r)
         if kind == "decimal":
             scale = (col.type.numeric_precision or (0, 2))[1]
-            step, first = Decimal(1).scaleb(-scale), low if low is not None else Decimal(1)
-            return RowGen(col.name, enc, lambda r: first + r * step)
+            step = Decimal(1).scaleb(-scale)
+            base: Decimal = low if low is not None else Decimal(1)
+            return RowGen(col.name, enc, lambda r: base + r * step)
         if kind in ("date", "timestamp"):
             unit = 1 if kind == "date" else 1_000_000
-            start = low if low is not None else (self.p.anchor - 20 * 365 * DAY_US) // (DAY_US if kind == "date" else 1)  # fmt: skip
+            start = (
+                low
+                if low is not None
+                else (self.p.anchor - 20 * 365 * DAY_US) // (DAY_US if kind == "date" else 1)
+            )
             return RowGen(col.name, enc, lambda r: start + r * unit)
         if kind == "inet":
-            base = int(ipaddress.IPv6Address("2001:db8::"))
-            return RowGen(col.name, enc, lambda r: str(ipaddress.IPv6Address(base + r + 1)))
+            net = int(ipaddress.IPv6Address("2001:db8::"))
+            return RowGen(col.name, enc, lambda r: str(ipaddress.IPv6Address(net + r + 1)))
         if kind == "bytea":
-            return RowGen(col.name, enc, lambda r: r.to_bytes(8, "big") + mix(key, r).to_bytes(8, "big"))  # fmt: skip
+            return RowGen(
+                col.name, enc, lambda r: r.to_bytes(8, "big") + mix(key, r).to_bytes(8, "big")
+            )
         if kind == "json":
             return RowGen(col.name, enc, lambda r: {"n": r + 1})
         if kind == "float":
             return RowGen(col.name, enc, lambda r: float(low or 0) + r / 1000)
-        values = list(col.type.labels) or [True, False]
+        values: list[Any] = list(col.type.labels) or [True, False]
         self.p.notes.append(f"{self.q}.{col.name}: unique with only {len(values)} possible values")
         return RowGen(col.name, enc, lambda r: values[r % len(values)])
 
@@ -105,7 +116,9 @@ class DerivedColumns:
             tail = (" " if " " in text else "-") + str(row + 1)
             if limit is not None:
                 if len(tail) > limit:
-                    raise self.error(col.name, f"is unique but only {limit} characters long; too many rows")  # fmt: skip
+                    raise self.error(
+                        col.name, f"is unique but only {limit} characters long; too many rows"
+                    )
                 text = text[: limit - len(tail)].rstrip()
             return text + tail
 
@@ -132,28 +145,43 @@ class DerivedColumns:
             base_name = f"{col.name}\x00user"
             self.gens[base_name] = self.pool_for(col, base_name)
             names = (base_name,)
-        return DerivedGen(col.name, encoder(col.type), names, make2 if len(names) == 2 else make, self.gens)  # fmt: skip
+        return DerivedGen(
+            col.name, encoder(col.type), names, make2 if len(names) == 2 else make, self.gens
+        )
 
     def _name_columns(self) -> tuple[str, ...]:
         """Find first/last (or full) name columns of the same row for email local parts."""
-        text = [c.name for c in self.table.columns if family(c.type) == "text" and c.name not in self.p.skipped[self.q]]  # fmt: skip
+        text = [
+            c.name
+            for c in self.table.columns
+            if family(c.type) == "text" and c.name not in self.p.skipped[self.q]
+        ]
         found: list[str] = []
         for provider in ("first_name", "last_name", "full_name"):
             for name in text:
                 rule = infer(self.table.name, name, self.table.column(name).type)
-                if rule is not None and rule.provider == provider and name not in self.defs and not self.p.fk_of(self.q, name):  # fmt: skip
+                if (
+                    rule is not None
+                    and rule.provider == provider
+                    and name not in self.defs
+                    and not self.p.fk_of(self.q, name)
+                ):
                     found.append(name)
                     break
         return tuple(found[:2])
 
-    def offset_range(self, col: Column, strict: bool, cdef: ColumnDef | None) -> tuple[int, int, Any]:  # fmt: skip
+    def offset_range(
+        self, col: Column, *, strict: bool, cdef: ColumnDef | None
+    ) -> tuple[int, int, Any]:
         """Return (low, high, unit) of the step added to the base column."""
         kind = family(col.type)
         spec = cdef.spec if cdef is not None else {}
         if kind in ("timestamp", "date", "time"):
             step = DAY_US if kind == "date" else 1_000_000
-            unit = 1 if kind == "date" else step
-            default_low, default_high = _OFFSETS.get(col.name, ("1h", "30d") if kind != "date" else ("0d", "30d"))  # fmt: skip
+            unit: Any = 1 if kind == "date" else step
+            default_low, default_high = _OFFSETS.get(
+                col.name, ("1h", "30d") if kind != "date" else ("0d", "30d")
+            )
             try:
                 low = parse_duration(str(spec.get("min", default_low))) // step
                 high = parse_duration(str(spec.get("max", default_high))) // step
@@ -161,9 +189,14 @@ class DerivedColumns:
                 raise self.error(col.name, str(exc)) from exc
         elif kind in ("int", "decimal", "float"):
             unit = 1 if kind == "int" else Decimal("0.01") if kind == "decimal" else 0.01
-            low, high = int(spec.get("min", 0)), int(spec.get("max", 100 if kind == "int" else 10000))
+            low, high = (
+                int(spec.get("min", 0)),
+                int(spec.get("max", 100 if kind == "int" else 10000)),
+            )
         else:
-            raise self.error(col.name, f"cannot be ordered after another column (type {col.type.name})")
+            raise self.error(
+                col.name, f"cannot be ordered after another column (type {col.type.name})"
+            )
         low = max(low, 1) if strict else max(low, 0)
         if high < low:
             raise self.error(col.name, f"offset range is empty (min {low}, max {high})")
@@ -173,8 +206,12 @@ class DerivedColumns:
         """Return the key, content type and size columns of an object table."""
         if self.objects is None:
             return set()
-        cols = {self.objects.key_column} | {c.name for c in self.table.columns if SIZE.match(c.name)}
-        return cols | ({self.objects.content_type_column} if self.objects.content_type_column else set())  # fmt: skip
+        cols = {self.objects.key_column} | {
+            c.name for c in self.table.columns if SIZE.match(c.name)
+        }
+        return cols | (
+            {self.objects.content_type_column} if self.objects.content_type_column else set()
+        )
 
     def is_size_column(self, col: Column) -> bool:
         """Return True for the integer column that holds an object's size in bytes."""
@@ -189,7 +226,8 @@ class DerivedColumns:
 
         def make(row: int, content_type: Any = "application/octet-stream") -> str:
             token = uuid_at(row).hex()
-            return f"{prefix}/{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:]}.{extension(str(content_type))}"  # fmt: skip
+            dashed = f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:]}"
+            return f"{prefix}/{dashed}.{extension(str(content_type))}"
 
         if ct is not None:
             self.depend(ct)
@@ -201,13 +239,28 @@ class DerivedColumns:
         key, ct = self.objects.key_column, self.objects.content_type_column
         self.depend(key)
         inputs = (key, ct) if ct else (key,)
-        return DerivedGen(col.name, encoder(col.type), inputs,
-                          lambda row, k, c="text/plain": len(render(str(c), str(k))), self.gens)  # fmt: skip
+        return DerivedGen(
+            col.name,
+            encoder(col.type),
+            inputs,
+            lambda row, k, c="text/plain": len(render(str(c), str(k))),
+            self.gens,
+        )
 
     def unsupported(self, col: Column) -> Gen | None:
         """No generator for this type: use the default, NULL, or fail with a hint."""
         if col.default is not None:
             return None
         if not col.notnull:
-            return ConstGen(col.name, encoder(col.type) if col.type.base != "unsupported" else encoder(PgType(25, "text", "text")), None)  # fmt: skip
-        raise self.error(col.name, f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a default")  # fmt: skip
+            return ConstGen(
+                col.name,
+                encoder(col.type)
+                if col.type.base != "unsupported"
+                else encoder(PgType(25, "text", "text")),
+                None,
+            )
+        raise self.error(
+            col.name,
+            f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a "
+            "default",
+        )

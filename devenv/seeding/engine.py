@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,19 @@ KEYS_ASIDE_FROM_ROWS = 20_000
 KEPT_ROWS_LIMIT = 100_000
 
 
-def run_seed(conninfo: str, *, definitions_dir: Path | None, scale: str, seed: int,
-             s3: S3Target | None = None, buckets: Mapping[str, str] | None = None,
-             workers: int | None = None, progress: ProgressCallback | None = None) -> SeedReport:  # fmt: skip
+def run_seed(
+    conninfo: str,
+    *,
+    definitions_dir: Path | None,
+    scale: str,
+    seed: int,
+    s3: S3Target | None = None,
+    buckets: Mapping[str, str] | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> SeedReport:
     """Replace the seed data of a local database (and its object store) in one transaction."""
-    started, wall = time.perf_counter(), datetime.now(timezone.utc)
+    started, wall = time.perf_counter(), datetime.now(UTC)
     safety.check_database(conninfo)
     if s3 is not None:
         safety.check_endpoint(s3.endpoint)
@@ -48,7 +56,9 @@ def run_seed(conninfo: str, *, definitions_dir: Path | None, scale: str, seed: i
     try:
         conn = psycopg.connect(conninfo, autocommit=False)
     except psycopg.OperationalError as exc:
-        raise SeedError(f"cannot connect to the database: {exc}", hint="Start the stack with `devenv up`.") from exc  # fmt: skip
+        raise SeedError(
+            f"cannot connect to the database: {exc}", hint="Start the stack with `devenv up`."
+        ) from exc
     phases = Phases()
     with conn:
         plan = _plan(conn, defs, seed=seed, scale=scale)
@@ -62,12 +72,27 @@ def run_seed(conninfo: str, *, definitions_dir: Path | None, scale: str, seed: i
         finally:
             if uploads is not None:
                 uploads.close()
-        PostgresSink(conn).record(seed=seed, scale=scale, version=__version__, started=wall,
-                                  rows=sum(r.rows for r in reports), objects=objects,
-                                  tables={r.name: r.rows for r in reports})  # fmt: skip
+        PostgresSink(conn).record(
+            seed=seed,
+            scale=scale,
+            version=__version__,
+            started=wall,
+            rows=sum(r.rows for r in reports),
+            objects=objects,
+            tables={r.name: r.rows for r in reports},
+        )
     phases.mark("commit")
-    return SeedReport(scale, seed, tuple(reports), objects, time.perf_counter() - started, count,
-                      peak_rss_mb(), tuple(plan.notes), phases.done())  # fmt: skip
+    return SeedReport(
+        scale,
+        seed,
+        tuple(reports),
+        objects,
+        time.perf_counter() - started,
+        count,
+        peak_rss_mb(),
+        tuple(plan.notes),
+        phases.done(),
+    )
 
 
 class Phases:
@@ -88,25 +113,44 @@ class Phases:
         return tuple(self.spent)
 
 
-def _plan(conn: psycopg.Connection[Any], defs: definitions.Definitions, *, seed: int, scale: str) -> Plan:  # fmt: skip
+def _plan(
+    conn: psycopg.Connection[Any], defs: definitions.Definitions, *, seed: int, scale: str
+) -> Plan:
     """Read the schema and build the plan."""
     schema = read_schema(conn)
     scope = select(schema, defs)
     if not scope.order:
-        raise SeedError(f"no tables to seed in schemas {', '.join(defs.schemas)}",
-                        hint="Run the migrations first (`devenv migrate`), or set [settings] schemas.")  # fmt: skip
+        raise SeedError(
+            f"no tables to seed in schemas {', '.join(defs.schemas)}",
+            hint="Run the migrations first (`devenv migrate`), or set [settings] schemas.",
+        )
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
     return make_plan(Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept))
 
 
-def _kept_rows(conn: psycopg.Connection[Any], schema: Schema, q: str, seeded: tuple[str, ...]) -> list[dict[str, Any]]:  # fmt: skip
+def _kept_rows(
+    conn: psycopg.Connection[Any], schema: Schema, q: str, seeded: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """Read the referenced key columns of a table that is kept (not seeded), in a stable order."""
-    columns = sorted({c for t in seeded for fk in schema.tables[t].foreign_keys if fk.ref_table == q for c in fk.ref_columns})  # fmt: skip
+    columns = sorted(
+        {
+            c
+            for t in seeded
+            for fk in schema.tables[t].foreign_keys
+            if fk.ref_table == q
+            for c in fk.ref_columns
+        }
+    )
     table = schema.tables[q]
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    query = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(names, ident(q), names, sql.Literal(KEPT_ROWS_LIMIT))  # fmt: skip
+    query = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(
+        names, ident(q), names, sql.Literal(KEPT_ROWS_LIMIT)
+    )
     rows = conn.execute(query).fetchall()
-    return [{c: coerce(v, table.column(c).type) for c, v in zip(columns, row, strict=True)} for row in rows]  # fmt: skip
+    return [
+        {c: coerce(v, table.column(c).type) for c, v in zip(columns, row, strict=True)}
+        for row in rows
+    ]
 
 
 def _workers(plan: Plan, asked: int | None) -> int:
@@ -117,7 +161,13 @@ def _workers(plan: Plan, asked: int | None) -> int:
     return 1 if rows < PARALLEL_FROM_ROWS else max(1, min(2, os.cpu_count() or 1))
 
 
-def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: ProgressCallback | None, phases: Phases) -> list[TableReport]:  # fmt: skip
+def _load(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    workers: int,
+    progress: ProgressCallback | None,
+    phases: Phases,
+) -> list[TableReport]:
     """Truncate, COPY every table in order, fill deferred edges and restore keys."""
     sink = PostgresSink(conn)
     names = [t.name for t in plan.tables]
@@ -139,8 +189,16 @@ def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: Pro
     for table in plan.tables:
         if table.deferred and table.match_columns:
             hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
-            data = (chunk_bytes(table, s, min(CHUNK, table.rows - s), table.match_columns + hidden) for s in range(0, table.rows, CHUNK))  # fmt: skip
-            _guard(table.name, lambda t=table, d=data: sink.fill_deferred(t.name, t.match_columns, tuple(t.deferred), d))  # type: ignore[misc]  # fmt: skip
+            data = (
+                chunk_bytes(table, s, min(CHUNK, table.rows - s), table.match_columns + hidden)
+                for s in range(0, table.rows, CHUNK)
+            )
+            _guard(
+                table.name,
+                lambda t=table, d=data: sink.fill_deferred(
+                    t.name, t.match_columns, tuple(t.deferred), d
+                ),
+            )
     phases.mark("deferred")
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
@@ -148,12 +206,19 @@ def _load(conn: psycopg.Connection[Any], plan: Plan, workers: int, progress: Pro
 
 
 def _partitioned(conn: psycopg.Connection[Any], table: str) -> bool:
-    row = conn.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [ident(table).as_string(conn)]).fetchone()  # fmt: skip
+    row = conn.execute(
+        "SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)",
+        [ident(table).as_string(conn)],
+    ).fetchone()
     return bool(row and row[0])
 
 
-def _copy_table(sink: PostgresSink, table: TablePlan, chunks: Iterator[tuple[tuple[int, int, int], bytes]],
-                progress: ProgressCallback | None) -> TableReport:  # fmt: skip
+def _copy_table(
+    sink: PostgresSink,
+    table: TablePlan,
+    chunks: Iterator[tuple[tuple[int, int, int], bytes]],
+    progress: ProgressCallback | None,
+) -> TableReport:
     """Stream one table's chunks (taken from the shared, ordered chunk stream) into COPY."""
     began = time.perf_counter()
     done = 0
@@ -179,10 +244,18 @@ def _guard(table: str, action: Any) -> None:
     try:
         action()
     except psycopg.errors.IntegrityError as exc:
-        raise SeedError(f"seeding {table} broke a constraint: {exc}".strip(),
-                        hint="Nothing was changed. Adjust the definition of the named column in seeds/, or report a devenv bug.") from exc  # fmt: skip
+        raise SeedError(
+            f"seeding {table} broke a constraint: {exc}".strip(),
+            hint=(
+                "Nothing was changed. Adjust the definition of the named column in seeds/, or "
+                "report a devenv bug."
+            ),
+        ) from exc
     except psycopg.Error as exc:
-        raise SeedError(f"seeding {table} failed: {exc}".strip(), hint="Nothing was changed; the database still holds the previous data.") from exc  # fmt: skip
+        raise SeedError(
+            f"seeding {table} failed: {exc}".strip(),
+            hint="Nothing was changed; the database still holds the previous data.",
+        ) from exc
 
 
 def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) -> ObjectSink:
@@ -195,7 +268,12 @@ def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) 
             continue
         logical = spec.bucket or next(iter(mapping), table.name.split(".")[-1])
         bucket = mapping.get(logical, logical)
-        meta = {"devenv-synthetic": "true", "devenv-seed": str(plan.seed), "devenv-scale": plan.scale, "devenv-table": table.name}  # fmt: skip
+        meta = {
+            "devenv-synthetic": "true",
+            "devenv-seed": str(plan.seed),
+            "devenv-scale": plan.scale,
+            "devenv-table": table.name,
+        }
         sink.submit(_uploads(table, bucket, meta))
     return sink
 
@@ -208,4 +286,6 @@ def _uploads(table: TablePlan, bucket: str, meta: dict[str, str]) -> Iterator[Up
         blk = Block(table.gens, start, min(CHUNK, table.rows - start))
         types = blk.raw(ct_col) if ct_col else ["text/plain"] * blk.n
         for key, content_type in zip(blk.raw(key_col), types, strict=True):
-            yield Upload(bucket, str(key), str(content_type), render(str(content_type), str(key)), meta)
+            yield Upload(
+                bucket, str(key), str(content_type), render(str(content_type), str(key)), meta
+            )

@@ -1,4 +1,4 @@
-"""Column generators: pure functions of (definition, seed, row index), evaluated a block at a time."""
+"""Column generators: pure functions of (definition, seed, row index), run a block at a time."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from devenv.seeding.values import NULL, Encoder
 
 
 class Block:
-    """Rows [start, start + n) of one table; caches each column's values for the columns after it."""
+    """Rows [start, start + n) of one table; caches column values for the columns after them."""
 
     __slots__ = ("_enc", "_memo", "_raw", "gens", "n", "start")
 
@@ -111,7 +111,13 @@ class RowGen(Gen):
 class FieldRowGen(RowGen):
     """A RowGen that also builds each binary field directly from the row (UUID keys)."""
 
-    def __init__(self, column: str, encode: Encoder, fn: Callable[[int], Any], field_fn: Callable[[int], bytes]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        column: str,
+        encode: Encoder,
+        fn: Callable[[int], Any],
+        field_fn: Callable[[int], bytes],
+    ) -> None:
         super().__init__(column, encode, fn)
         self.field_fn = field_fn
 
@@ -154,7 +160,10 @@ class NullableGen(Gen):
         """Draw, then blank out rows whose draw falls under the threshold."""
         cut = self.threshold
         values = self.inner.raw(blk)
-        return [None if d < cut else v for v, d in zip(values, self.draws.block(blk.start, blk.n), strict=True)]  # fmt: skip
+        return [
+            None if d < cut else v
+            for v, d in zip(values, self.draws.block(blk.start, blk.n), strict=True)
+        ]
 
     def at(self, row: int) -> Any:
         """Return one row's value or None."""
@@ -190,7 +199,12 @@ class DerivedGen(Gen):
 class ParentMap:
     """Maps a child row to the index of its parent row (or None), by arithmetic only."""
 
-    def __init__(self, fn: Callable[[int], int | None], *, block: Callable[[int, int], list[int | None]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        fn: Callable[[int], int | None],
+        *,
+        block: Callable[[int, int], list[int | None]] | None = None,
+    ) -> None:
         self.index = fn
         self._block = block
 
@@ -202,10 +216,17 @@ class ParentMap:
 
 
 class ForeignGen(Gen):
-    """A foreign key column (or another column of the parent row): the parent's value at the mapped row."""
+    """A foreign key column (or a followed parent column): the parent's value at the mapped row."""
 
-    def __init__(self, column: str, encode: Encoder, key: str, parents: ParentMap, value_at: Callable[[int], Any],
-                 field_at: Callable[[], Callable[[int], bytes]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        column: str,
+        encode: Encoder,
+        key: str,
+        parents: ParentMap,
+        value_at: Callable[[int], Any],
+        field_at: Callable[[], Callable[[int], bytes]] | None = None,
+    ) -> None:
         super().__init__(column, encode)
         self.key = key
         self.parents = parents
@@ -239,7 +260,9 @@ class ForeignGen(Gen):
 class OffsetGen(Gen):
     """A value after another column of the same row: base + a drawn step count (CHECK a < b)."""
 
-    def __init__(self, column: str, encode: Encoder, base: Gen, low: int, high: int, unit: Any, draws: Draws) -> None:  # fmt: skip
+    def __init__(
+        self, column: str, encode: Encoder, base: Gen, low: int, high: int, unit: Any, draws: Draws
+    ) -> None:
         super().__init__(column, encode)
         self.base = base
         self.low = low
@@ -252,9 +275,16 @@ class OffsetGen(Gen):
         low, span, unit = self.low, self.span, self.unit
         draws = self.draws.block(blk.start, blk.n)
         base = blk.raw(self.base.column)
-        return [None if b is None else b + (low + (d * span >> 16)) * unit for b, d in zip(base, draws, strict=True)]  # fmt: skip
+        return [
+            None if b is None else b + (low + (d * span >> 16)) * unit
+            for b, d in zip(base, draws, strict=True)
+        ]
 
     def at(self, row: int) -> Any:
         """Return one row's value."""
         b = self.base.at(row)
-        return None if b is None else b + (self.low + (self.draws.at(row) * self.span >> 16)) * self.unit  # fmt: skip
+        return (
+            None
+            if b is None
+            else b + (self.low + (self.draws.at(row) * self.span >> 16)) * self.unit
+        )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_right
-from itertools import accumulate
 from collections.abc import Callable
+from itertools import accumulate
 
 from devenv.seeding.gens import ParentMap
 from devenv.seeding.rng import M64, Draws, mix
@@ -37,7 +37,9 @@ def uuid_field_fn(key: int) -> Callable[[int], bytes]:
     return lambda row: (_FIELD | _uuid_int(key, row)).to_bytes(20, "big")
 
 
-def random_map(draws: Draws, nulls: Draws | None, threshold: int, tranche: tuple[int, int], parents: int) -> ParentMap:  # fmt: skip
+def random_map(
+    draws: Draws, nulls: Draws | None, threshold: int, tranche: tuple[int, int], parents: int
+) -> ParentMap:
     """Pick a uniform random parent; row N picks the same parent at every scale.
 
     Child rows come in tranches of the small-scale child count, each mapped onto the matching
@@ -60,10 +62,17 @@ def random_map(draws: Draws, nulls: Draws | None, threshold: int, tranche: tuple
         us = draws.block(start, n)
         out: list[int | None] = [
             p if p < parents else u % parents
-            for p, u in zip([(r // tc) * tp + u % tp for r, u in zip(range(start, start + n), us, strict=True)], us, strict=True)  # fmt: skip
+            for p, u in zip(
+                [(r // tc) * tp + u % tp for r, u in zip(range(start, start + n), us, strict=True)],
+                us,
+                strict=True,
+            )
         ]
         if nulls is not None and threshold > 0:
-            return [None if d < threshold else p for p, d in zip(out, nulls.block(start, n), strict=True)]  # fmt: skip
+            return [
+                None if d < threshold else p
+                for p, d in zip(out, nulls.block(start, n), strict=True)
+            ]
         return out
 
     return ParentMap(index, block=block)
@@ -100,7 +109,9 @@ def one_to_one_map(key: int, child_base: int, parent_base: int, parents: int) ->
         if tranche < full:
             return tranche * parent_base + ((row % child_base) * step + offset) % parent_base
         extra = row - full * child_base
-        return full * parent_base + (extra * tail_step + tail_offset) % rest if extra < rest else None  # fmt: skip
+        return (
+            full * parent_base + (extra * tail_step + tail_offset) % rest if extra < rest else None
+        )
 
     return ParentMap(index)
 
@@ -163,5 +174,3 @@ def group_map(cum: array[int]) -> ParentMap:
 def ordinal_in_group(cum: array[int]) -> Callable[[int], int]:
     """Return row -> its 1-based position among its parent's children (line numbers)."""
     return lambda row: row - cum[bisect_right(cum, row) - 1] + 1
-
-

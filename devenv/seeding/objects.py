@@ -31,7 +31,7 @@ def render(content_type: str, token: str) -> bytes:
     if content_type == "image/png":
         return _png(bytes.fromhex(digest[:6]))
     if content_type == "text/csv":
-        rows = [f"line,{digest[i:i + 4]},{int(digest[i], 16) * 7}" for i in range(0, 16, 4)]
+        rows = [f"line,{digest[i : i + 4]},{int(digest[i], 16) * 7}" for i in range(0, 16, 4)]
         return ("item,code,value\n" + "\n".join(rows) + "\n").encode()
     if content_type == "application/json":
         return json.dumps({"synthetic": True, "ref": digest, "note": SYNTHETIC_NOTE}).encode()
@@ -58,7 +58,10 @@ def _pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -66,8 +69,15 @@ def _png(rgb: bytes, size: int = 8) -> bytes:
     """Build a size x size PNG filled with one colour."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
+        return (
+            struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack("!IIBBBBB", size, size, 8, 2, 0, 0, 0)
     raw = b"".join(b"\x00" + rgb * size for _ in range(size))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

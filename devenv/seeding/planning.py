@@ -1,4 +1,4 @@
-"""Turn schema + definitions + scale into a plan: row counts, load order and one generator per column."""
+"""Turn schema, definitions and scale into a plan: row counts, load order, column generators."""
 
 from __future__ import annotations
 
@@ -61,8 +61,16 @@ class Plan:
 class Planner:
     """Holds what every table's generators share: seed, counts, parent maps and key lookups."""
 
-    def __init__(self, schema: Schema, defs: Definitions, scope: Scope, *, seed: int, scale: str,
-                 kept_rows: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        schema: Schema,
+        defs: Definitions,
+        scope: Scope,
+        *,
+        seed: int,
+        scale: str,
+        kept_rows: dict[str, list[dict[str, Any]]],
+    ) -> None:
         self.schema = schema
         self.scope = scope
         self.seed = seed
@@ -72,7 +80,9 @@ class Planner:
         self.anchor = to_timestamp(datetime(day.year, day.month, day.day))
         self.tdefs = self._resolve_defs(defs)
         self.skipped: dict[str, set[str]] = {q: self._db_side(q) for q in scope.order}
-        self.uniques = {q: analyse(schema.tables[q], self.tdefs.get(q), self.skipped[q]) for q in scope.order}  # fmt: skip
+        self.uniques = {
+            q: analyse(schema.tables[q], self.tdefs.get(q), self.skipped[q]) for q in scope.order
+        }
         self.gens: dict[str, dict[str, Gen]] = {}
         self.notes: list[str] = []
         self.pool_cache: dict[Any, Any] = {}
@@ -84,17 +94,26 @@ class Planner:
         for name, tdef in defs.tables.items():
             table = self.schema.find(name)
             if table is None:
-                raise definition_error(tdef.source, name, None, "no such table in the migrated database")  # fmt: skip
+                raise definition_error(
+                    tdef.source, name, None, "no such table in the migrated database"
+                )
             if table.qualified not in self.scope.order:
-                raise definition_error(tdef.source, name, None, "this table is not seeded (excluded, or outside [settings] schemas)")  # fmt: skip
+                raise definition_error(
+                    tdef.source,
+                    name,
+                    None,
+                    "this table is not seeded (excluded, or outside [settings] schemas)",
+                )
             for column in tdef.columns:
                 if not table.has_column(column):
-                    raise definition_error(tdef.source, name, column, f"no such column in {table.qualified}")  # fmt: skip
+                    raise definition_error(
+                        tdef.source, name, column, f"no such column in {table.qualified}"
+                    )
             out[table.qualified] = tdef
         return out
 
     def _db_side(self, q: str) -> set[str]:
-        """Columns the database fills: identity, generated, serial, and `default = true` overrides."""
+        """Columns the database fills: identity, generated, serial, and `default = true`."""
         table, tdef = self.schema.tables[q], self.tdefs.get(q)
         skipped = {c.name for c in table.columns if c.db_assigned}
         if tdef:
@@ -107,12 +126,15 @@ class Planner:
 
     def rnd(self, *parts: str) -> random.Random:
         """Return a deterministic Random for building pools."""
-        return random.Random(key_int(stream_key(self.seed, "pool", "\x00".join(parts))))
+        # Synthetic data, not secrets: a seeded, reproducible generator is the point.
+        return random.Random(key_int(stream_key(self.seed, "pool", "\x00".join(parts))))  # noqa: S311
 
     def fk_of(self, q: str, column: str) -> ForeignKey | None:
         """Return the foreign key `column` belongs to, if any."""
         for fk in self.schema.tables[q].foreign_keys:
-            if column in fk.columns and (fk.ref_table in self.scope.order or fk.ref_table in self.kept_rows):  # fmt: skip
+            if column in fk.columns and (
+                fk.ref_table in self.scope.order or fk.ref_table in self.kept_rows
+            ):
                 return fk
         return None
 
@@ -139,7 +161,9 @@ class Planner:
             small = (self._base_rows(q, "small"), self.parent_count(fk, "small"))
             limit = min(limit, keys.one_to_one_capacity(*small, self.parent_count(fk, scale)))
         for first, second in plan.pairs:
-            limit = min(limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale))  # fmt: skip
+            limit = min(
+                limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale)
+            )
         return limit
 
     def parent_count(self, fk: ForeignKey, scale: str) -> int:
@@ -155,7 +179,12 @@ class Planner:
         spec = tdef.per_parent or {}
         fk = self.fk_of(q, spec["column"])
         if fk is None or fk.ref_table == q:
-            raise definition_error(tdef.source, tdef.name, spec["column"], "per_parent column must be a foreign key to another table")  # fmt: skip
+            raise definition_error(
+                tdef.source,
+                tdef.name,
+                spec["column"],
+                "per_parent column must be a foreign key to another table",
+            )
         low = int(spec.get("min", 1))
         high = int(spec.get("max", low))
         draws = Draws(self.key(q, spec["column"], "per_parent"))
@@ -166,7 +195,11 @@ class Planner:
         key = key_int(self.key(q, fk.name, "fk"))
         draws = Draws(self.key(q, fk.name, "fk"), wide=True)
         threshold = round(null_fraction * 65536)
-        nulls = Draws(self.key(q, fk.name, "null")) if threshold > 0 or (fk.ref_table == q and not self._notnull(q, fk)) else None  # fmt: skip
+        nulls = (
+            Draws(self.key(q, fk.name, "null"))
+            if threshold > 0 or (fk.ref_table == q and not self._notnull(q, fk))
+            else None
+        )
         plan, tdef = self.uniques[q], self.tdefs.get(q)
         if tdef and tdef.per_parent and tdef.per_parent["column"] in fk.columns:
             return keys.group_map(self.group_cum(q, self.scale))
@@ -176,7 +209,11 @@ class Planner:
         for first, second in plan.pairs:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
-                pair = keys.pair_maps(key_int(self.key(q, first, "pair")), self.parent_count(fks[first], self.scale), self.parent_count(fks[second], self.scale))  # fmt: skip
+                pair = keys.pair_maps(
+                    key_int(self.key(q, first, "pair")),
+                    self.parent_count(fks[first], self.scale),
+                    self.parent_count(fks[second], self.scale),
+                )
                 return pair[0] if fk.name == first else pair[1]
         if fk.ref_table in self.kept_rows:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
@@ -191,7 +228,7 @@ class Planner:
         return any(table.column(c).notnull for c in fk.columns)
 
     def value_at(self, q: str, column: str) -> Callable[[int], Any]:
-        """Return parent row index -> value of `column` in table `q` (lazy: tables may build later)."""
+        """Return parent row index -> value of `q.column` (lazy: the table may build later)."""
         if q in self.kept_rows:
             rows = self.kept_rows[q]
             return lambda p: rows[p][column]
@@ -206,7 +243,9 @@ class Planner:
 
         return at
 
-    def field_at(self, q: str, column: str, encode: Encoder) -> Callable[[], Callable[[int], bytes]]:
+    def field_at(
+        self, q: str, column: str, encode: Encoder
+    ) -> Callable[[], Callable[[int], bytes]]:
         """Return a resolver of parent row index -> binary field (fast paths for keys)."""
         col: Column | None = None if q in self.kept_rows else self.schema.tables[q].column(column)
         value_at = self.value_at(q, column)

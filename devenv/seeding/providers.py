@@ -17,7 +17,7 @@ YEAR_US = 365 * DAY_US
 
 @dataclass(frozen=True)
 class Made:
-    """A provider's values and their kind: text, int, decimal, date, timestamp, time, bool, json, inet."""
+    """A provider's values and their kind (text, int, decimal, date, timestamp, bool, json...)."""
 
     values: list[Any]
     kind: str
@@ -98,7 +98,9 @@ def _job(args: Args, rnd: random.Random, anchor: int) -> Made:
 @provider("street", "street_address")
 def _street(args: Args, rnd: random.Random, anchor: int) -> Made:
     names_, suffixes = words("street_names"), words("street_suffixes")
-    return _text(_n(args, rnd, lambda: f"{rnd.randint(1, 9999)} {rnd.choice(names_)} {rnd.choice(suffixes)}"))  # fmt: skip
+    return _text(
+        _n(args, rnd, lambda: f"{rnd.randint(1, 9999)} {rnd.choice(names_)} {rnd.choice(suffixes)}")
+    )
 
 
 @provider("city")
@@ -135,26 +137,41 @@ def _postal(args: Args, rnd: random.Random, anchor: int) -> Made:
 def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
     street = _street(args, rnd, anchor).values
     cities, states = words("cities"), pairs("states")
-    return _text([f"{s}, {rnd.choice(cities)}, {rnd.choice(states)[0]} {rnd.randint(1001, 99950):05d}" for s in street])  # fmt: skip
+    return _text(
+        [
+            f"{s}, {rnd.choice(cities)}, {rnd.choice(states)[0]} {rnd.randint(1001, 99950):05d}"
+            for s in street
+        ]
+    )
 
 
 @provider("phone")
 def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
     # 555-0100 to 555-0199 is the range reserved for fiction in the North American plan.
-    return _text(_n(args, rnd, lambda: f"+1-{rnd.randint(201, 989)}-555-01{rnd.randint(0, 99):02d}"))
+    return _text(
+        _n(args, rnd, lambda: f"+1-{rnd.randint(201, 989)}-555-01{rnd.randint(0, 99):02d}")
+    )
 
 
 @provider("url")
 def _url(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
     tld = ("com", "net", "org")
-    return _text(_n(args, rnd, lambda: f"https://{rnd.choice(vocab)}.example.{rnd.choice(tld)}/{rnd.choice(vocab)}"))  # fmt: skip
+    return _text(
+        _n(
+            args,
+            rnd,
+            lambda: f"https://{rnd.choice(vocab)}.example.{rnd.choice(tld)}/{rnd.choice(vocab)}",
+        )
+    )
 
 
 @provider("domain")
 def _domain(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
-    return _text(_n(args, rnd, lambda: f"{rnd.choice(vocab)}.example.{rnd.choice(('com', 'net', 'org'))}"))  # fmt: skip
+    return _text(
+        _n(args, rnd, lambda: f"{rnd.choice(vocab)}.example.{rnd.choice(('com', 'net', 'org'))}")
+    )
 
 
 @provider("ipv4")
@@ -166,7 +183,9 @@ def _ipv4(args: Args, rnd: random.Random, anchor: int) -> Made:
 
 @provider("ipv6")
 def _ipv6(args: Args, rnd: random.Random, anchor: int) -> Made:
-    return Made(_n(args, rnd, lambda: f"2001:db8::{rnd.getrandbits(16):x}:{rnd.getrandbits(16):x}"), "inet")  # fmt: skip
+    return Made(
+        _n(args, rnd, lambda: f"2001:db8::{rnd.getrandbits(16):x}:{rnd.getrandbits(16):x}"), "inet"
+    )
 
 
 @provider("word")
@@ -178,7 +197,13 @@ def _word(args: Args, rnd: random.Random, anchor: int) -> Made:
 def _words(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = args.get("count", [2, 4])
     vocab = words("words")
-    return _text(_n(args, rnd, lambda: " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize()))  # fmt: skip
+    return _text(
+        _n(
+            args,
+            rnd,
+            lambda: " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize(),
+        )
+    )
 
 
 @provider("sentence", "description", "paragraph", "text")
@@ -207,7 +232,9 @@ def _hex(args: Args, rnd: random.Random, anchor: int) -> Made:
 
 @provider("password_hash")
 def _password_hash(args: Args, rnd: random.Random, anchor: int) -> Made:
-    return _text(_n(args, rnd, lambda: f"$synthetic$not-a-real-hash${rnd.getrandbits(128):032x}", 256))  # fmt: skip
+    return _text(
+        _n(args, rnd, lambda: f"$synthetic$not-a-real-hash${rnd.getrandbits(128):032x}", 256)
+    )
 
 
 @provider("currency")
@@ -317,7 +344,10 @@ def _time(args: Args, rnd: random.Random, anchor: int) -> Made:
 @provider("json")
 def _json(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
-    return Made(_n(args, rnd, lambda: {"source": rnd.choice(vocab), "score": rnd.randint(0, 100)}, 1024), "json")  # fmt: skip
+    return Made(
+        _n(args, rnd, lambda: {"source": rnd.choice(vocab), "score": rnd.randint(0, 100)}, 1024),
+        "json",
+    )
 
 
 def spread(low: int, high: int, rnd: random.Random, cells: int = BASE) -> list[int]:

@@ -30,7 +30,7 @@ def mix(key: int, row: int) -> int:
 
 
 class Draws:
-    """Uniform draws (uint16, or uint32 when `wide`) for rows; row r's draw depends only on (key, r).
+    """Uniform uint16 draws (uint32 when `wide`); row r's draw depends only on (key, r).
 
     Rows come in blocks of BLOCK; one SHAKE-128 call yields a whole block, so drawing for a run of
     rows is cheap, and one row at a time is served from a small cache of recent blocks.
@@ -44,7 +44,8 @@ class Draws:
 
     def _make(self, block: int) -> memoryview:
         data = hashlib.shake_128(self.key + block.to_bytes(8, "little")).digest(self.size * BLOCK)
-        return memoryview(data).cast(self.code)
+        view: memoryview = memoryview(data).cast(self.code)  # type: ignore[call-overload]
+        return view
 
     def block(self, start: int, n: int) -> list[int]:
         """Return draws for rows [start, start + n)."""

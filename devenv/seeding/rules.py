@@ -13,13 +13,34 @@ from devenv.resources import resource_dir
 from devenv.seeding.model import PgType
 
 _FAMILIES = {
-    "text": "text", "varchar": "text", "bpchar": "text", "name": "text", "citext": "text",
-    "int2": "int", "int4": "int", "int8": "int", "numeric": "decimal", "money": "decimal",
-    "float4": "float", "float8": "float", "date": "date", "timestamp": "timestamp",
-    "timestamptz": "timestamp", "time": "time", "timetz": "time", "interval": "interval",
-    "bool": "bool", "json": "json", "jsonb": "json", "inet": "inet", "cidr": "inet",
-    "uuid": "uuid", "bytea": "bytea", "enum": "text", "macaddr": "bytea",
-}  # fmt: skip
+    "text": "text",
+    "varchar": "text",
+    "bpchar": "text",
+    "name": "text",
+    "citext": "text",
+    "int2": "int",
+    "int4": "int",
+    "int8": "int",
+    "numeric": "decimal",
+    "money": "decimal",
+    "float4": "float",
+    "float8": "float",
+    "date": "date",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamp",
+    "time": "time",
+    "timetz": "time",
+    "interval": "interval",
+    "bool": "bool",
+    "json": "json",
+    "jsonb": "json",
+    "inet": "inet",
+    "cidr": "inet",
+    "uuid": "uuid",
+    "bytea": "bytea",
+    "enum": "text",
+    "macaddr": "bytea",
+}
 
 
 def family(pgtype: PgType) -> str:

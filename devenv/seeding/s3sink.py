@@ -42,8 +42,13 @@ class ObjectSink:
     def __init__(self, target: S3Target, *, threads: int = 16) -> None:
         from minio import Minio
 
-        self.client: Any = Minio(target.endpoint, access_key=target.access_key, secret_key=target.secret_key,  # fmt: skip
-                                 region=target.region, secure=target.secure)  # fmt: skip
+        self.client: Any = Minio(
+            target.endpoint,
+            access_key=target.access_key,
+            secret_key=target.secret_key,
+            region=target.region,
+            secure=target.secure,
+        )
         self.endpoint = target.endpoint
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
         self.futures: list[Future[None]] = []
@@ -58,8 +63,10 @@ class ObjectSink:
             if not self.client.bucket_exists(bucket):
                 self.client.make_bucket(bucket)
         except Exception as exc:  # minio raises several unrelated types
-            raise SeedError(f"cannot reach bucket {bucket} on {self.endpoint}: {exc}",
-                            hint="Check that the local S3 service is up: `devenv status`.") from exc  # fmt: skip
+            raise SeedError(
+                f"cannot reach bucket {bucket} on {self.endpoint}: {exc}",
+                hint="Check that the local S3 service is up: `devenv status`.",
+            ) from exc
         self.buckets.add(bucket)
 
     def submit(self, uploads: Iterator[Upload]) -> None:
@@ -70,8 +77,14 @@ class ObjectSink:
             self.count += 1
 
     def _put(self, upload: Upload) -> None:
-        self.client.put_object(upload.bucket, upload.key, io.BytesIO(upload.data), len(upload.data),
-                               content_type=upload.content_type, metadata=upload.metadata)  # fmt: skip
+        self.client.put_object(
+            upload.bucket,
+            upload.key,
+            io.BytesIO(upload.data),
+            len(upload.data),
+            content_type=upload.content_type,
+            metadata=upload.metadata,
+        )
 
     def wait(self) -> int:
         """Wait for every upload; return how many objects were put."""
@@ -79,8 +92,10 @@ class ObjectSink:
             for future in self.futures:
                 exc = future.exception()
                 if exc is not None:
-                    raise SeedError(f"uploading a seed object to {self.endpoint} failed: {exc}",
-                                    hint="Check the local S3 service (`devenv logs s3`), then seed again.") from exc  # fmt: skip
+                    raise SeedError(
+                        f"uploading a seed object to {self.endpoint} failed: {exc}",
+                        hint="Check the local S3 service (`devenv logs s3`), then seed again.",
+                    ) from exc
         finally:
             self.close()
         return self.count

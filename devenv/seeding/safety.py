@@ -28,7 +28,10 @@ def check_database(conninfo: str) -> None:
     try:
         params = psycopg.conninfo.conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError as exc:
-        raise UnsafeTarget(f"cannot read the connection string: {exc}", hint="Pass a libpq URL or key=value string.") from exc  # fmt: skip
+        raise UnsafeTarget(
+            f"cannot read the connection string: {exc}",
+            hint="Pass a libpq URL or key=value string.",
+        ) from exc
     hosts = [str(params.get("host") or os.environ.get("PGHOST", ""))]
     hosts += [str(params.get("hostaddr") or os.environ.get("PGHOSTADDR", ""))]
     for host in ",".join(hosts).split(","):
@@ -41,7 +44,11 @@ def check_database(conninfo: str) -> None:
 
 def check_endpoint(endpoint: str) -> None:
     """Raise UnsafeTarget unless an S3 endpoint (`host:port`) is local."""
-    host = endpoint.split("://")[-1].rsplit(":", 1)[0] if ":" in endpoint.split("://")[-1] else endpoint.split("://")[-1]  # fmt: skip
+    host = (
+        endpoint.split("://")[-1].rsplit(":", 1)[0]
+        if ":" in endpoint.split("://")[-1]
+        else endpoint.split("://")[-1]
+    )
     if not is_loopback(host.split("/")[0]):
         raise UnsafeTarget(
             f"refusing to upload seed objects to {endpoint}: only local object stores are seeded",

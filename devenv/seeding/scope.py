@@ -12,10 +12,19 @@ from devenv.seeding.model import ForeignKey, Schema, Table
 log = logging.getLogger(__name__)
 
 MIGRATION_TABLES = {
-    "schema_migrations", "_sqlx_migrations", "flyway_schema_history", "alembic_version",
-    "knex_migrations", "knex_migrations_lock", "__diesel_schema_migrations", "goose_db_version",
-    "_prisma_migrations", "django_migrations", "ar_internal_metadata", "migrations",
-}  # fmt: skip
+    "schema_migrations",
+    "_sqlx_migrations",
+    "flyway_schema_history",
+    "alembic_version",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "__diesel_schema_migrations",
+    "goose_db_version",
+    "_prisma_migrations",
+    "django_migrations",
+    "ar_internal_metadata",
+    "migrations",
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,10 @@ def select(schema: Schema, defs: Definitions) -> Scope:
                     if q in excluded:
                         raise SeedError(
                             f"table {q} references seeded table {fk.ref_table} but is excluded",
-                            hint=f"Remove {q} from [settings] exclude, or exclude {fk.ref_table} too.",
+                            hint=(
+                                f"Remove {q} from [settings] exclude, or exclude {fk.ref_table} "
+                                "too."
+                            ),
                         )
                     seeded.add(q)
                     changed = True
@@ -61,7 +73,7 @@ def schema_name(schema: Schema, name: str) -> str:
 
 
 def _pull(name: str, excluded: set[str], seeded: set[str], kept: set[str]) -> None:
-    """A seeded table references `name`: seed it too, unless it was excluded (then read its rows)."""
+    """A seeded table references `name`: seed it too, unless excluded (then read its rows)."""
     if name in excluded:
         kept.add(name)
     else:
@@ -74,7 +86,9 @@ def fk_nullable(table: Table, fk: ForeignKey) -> bool:
     return all(not table.column(c).notnull and not table.column(c).type.notnull for c in fk.columns)
 
 
-def load_order(schema: Schema, seeded: set[str]) -> tuple[list[str], set[tuple[str, str]], set[tuple[str, str]]]:  # fmt: skip
+def load_order(
+    schema: Schema, seeded: set[str]
+) -> tuple[list[str], set[tuple[str, str]], set[tuple[str, str]]]:
     """Topologically sort parents before children; break cycles at nullable foreign keys.
 
     Returns the order, the deferred edges (loaded as NULL, filled by an UPDATE afterwards) and
@@ -84,13 +98,17 @@ def load_order(schema: Schema, seeded: set[str]) -> tuple[list[str], set[tuple[s
     edges: dict[str, dict[str, ForeignKey]] = {}
     for q in sorted(seeded):
         table = schema.tables[q]
-        edges[q] = {fk.name: fk for fk in table.foreign_keys if fk.ref_table in seeded and fk.ref_table != q}  # fmt: skip
+        edges[q] = {
+            fk.name: fk for fk in table.foreign_keys if fk.ref_table in seeded and fk.ref_table != q
+        }
     order: list[str] = []
     deferred: set[tuple[str, str]] = set()
     unchecked: set[tuple[str, str]] = set()
     remaining = set(edges)
     while remaining:
-        ready = sorted(q for q in remaining if all(fk.ref_table not in remaining for fk in edges[q].values()))  # fmt: skip
+        ready = sorted(
+            q for q in remaining if all(fk.ref_table not in remaining for fk in edges[q].values())
+        )
         if ready:
             order.extend(ready)
             remaining -= set(ready)
@@ -104,19 +122,25 @@ def load_order(schema: Schema, seeded: set[str]) -> tuple[list[str], set[tuple[s
     return order, deferred, unchecked
 
 
-def _edge_to_break(schema: Schema, edges: dict[str, dict[str, ForeignKey]], remaining: set[str]) -> tuple[str, ForeignKey]:  # fmt: skip
+def _edge_to_break(
+    schema: Schema, edges: dict[str, dict[str, ForeignKey]], remaining: set[str]
+) -> tuple[str, ForeignKey]:
     """Choose the edge that breaks a cycle: a nullable one when there is any."""
     candidates = [
-        (q, fk) for q in sorted(remaining) for fk in edges[q].values()
+        (q, fk)
+        for q in sorted(remaining)
+        for fk in edges[q].values()
         if fk.ref_table in remaining and _reaches(edges, fk.ref_table, q, remaining)
-    ]  # fmt: skip
+    ]
     for q, fk in candidates:
         if fk_nullable(schema.tables[q], fk):
             return q, fk
     return candidates[0]
 
 
-def _reaches(edges: dict[str, dict[str, ForeignKey]], start: str, goal: str, remaining: set[str]) -> bool:  # fmt: skip
+def _reaches(
+    edges: dict[str, dict[str, ForeignKey]], start: str, goal: str, remaining: set[str]
+) -> bool:
     """Return True if `goal` is reachable from `start` along child -> parent edges."""
     seen, stack = {start}, [start]
     while stack:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +33,12 @@ def adapt(made: Made, pgtype: PgType) -> list[Any]:
     if target == "json":
         return list(made.values)
     if kind in _NUMERIC and target in _NUMERIC:
-        convert = {"int": lambda v: int(round(v)), "decimal": lambda v: Decimal(str(v)), "float": float}[target]  # fmt: skip
+        converters: dict[str, Callable[[Any], Any]] = {
+            "int": round,
+            "decimal": lambda v: Decimal(str(v)),
+            "float": float,
+        }
+        convert = converters[target]
         return [convert(v) for v in made.values]
     if kind == "date" and target == "timestamp":
         return [v * DAY_US + 9 * 3_600_000_000 for v in made.values]
@@ -81,14 +87,24 @@ def bounds(rules: ColumnRules, pgtype: PgType) -> tuple[Any, Any]:
     return low, high
 
 
-def fit(values: list[Any], weights: list[float] | None, rules: ColumnRules, pgtype: PgType) -> tuple[list[Any], list[float] | None]:  # fmt: skip
+def fit(
+    values: list[Any], weights: list[float] | None, rules: ColumnRules, pgtype: PgType
+) -> tuple[list[Any], list[float] | None]:
     """Keep the values the column accepts (truncating text, rounding numerics); drop the rest."""
     kind = family(pgtype)
     low, high = bounds(rules, pgtype)
     precision = pgtype.numeric_precision
     plain = rules.choices is None and not rules.excluded and pgtype.base != "enum"
-    if plain and kind in ("int", "date", "timestamp", "time", "interval", "float") and weights is None:
-        return [v for v in values if v is not None and (low is None or v >= low) and (high is None or v <= high)], None  # fmt: skip
+    if (
+        plain
+        and kind in ("int", "date", "timestamp", "time", "interval", "float")
+        and weights is None
+    ):
+        return [
+            v
+            for v in values
+            if v is not None and (low is None or v >= low) and (high is None or v <= high)
+        ], None
     longest = _max_length(rules, pgtype)
     allowed = set(pgtype.labels) if pgtype.base == "enum" else None
     if rules.choices is not None:
@@ -107,7 +123,9 @@ def fit(values: list[Any], weights: list[float] | None, rules: ColumnRules, pgty
     return kept, (kept_weights if weights is not None else None)
 
 
-def _accepts(value: Any, low: Any, high: Any, allowed: set[str] | None, rules: ColumnRules, pgtype: PgType) -> bool:  # fmt: skip
+def _accepts(
+    value: Any, low: Any, high: Any, allowed: set[str] | None, rules: ColumnRules, pgtype: PgType
+) -> bool:
     """Return True when a (non-null) value satisfies every rule."""
     if value is None:
         return False

@@ -1,4 +1,4 @@
-"""Postgres side: truncate, set keys aside, COPY, fill deferred edges, restore keys, record provenance."""
+"""Postgres side: truncate, set keys aside, COPY, fill deferred edges, restore keys, provenance."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ SELECT n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid), i.indisc
 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE i.indrelid = ANY(%(plain)s)
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
 ORDER BY n.nspname, c.relname, ic.relname
 """
 _PROVENANCE = [
@@ -85,26 +86,38 @@ class PostgresSink:
         self.conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
 
     def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
-        """Drop FKs, unique keys and indexes (recreated after the load, which also validates them)."""
+        """Drop FKs, unique keys and indexes (re-created after the load, which validates them)."""
         oids = {"all": self._oids(tables), "plain": self._oids(plain)}
         for row in self.conn.execute(_KEYS, oids).fetchall():
             ref, schema, table, name, kind, definition, comment = row
             self.aside.append(_Key(schema, table, name, kind, definition, comment, ref=ref))
-        for schema, table, name, definition, clustered, replica, comment in self.conn.execute(_INDEXES, oids).fetchall():  # fmt: skip
-            self.aside.append(_Key(schema, table, name, "i", definition, comment, clustered, replica))
+        for schema, table, name, definition, clustered, replica, comment in self.conn.execute(
+            _INDEXES, oids
+        ).fetchall():
+            self.aside.append(
+                _Key(schema, table, name, "i", definition, comment, clustered, replica)
+            )
         for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind]):
             table = sql.Identifier(key.schema, key.table)
             if key.kind == "i":
-                self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(key.schema, key.name)))  # fmt: skip
+                self.conn.execute(
+                    sql.SQL("DROP INDEX {}").format(sql.Identifier(key.schema, key.name))
+                )
             else:
-                self.conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+                self.conn.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                        table, sql.Identifier(key.name)
+                    )
+                )
 
     def _oids(self, tables: list[str]) -> list[int]:
         query = "SELECT to_regclass(t)::oid FROM unnest(%s::text[]) AS t"
         quoted = [sql.Identifier(*t.split(".", 1)).as_string(self.conn) for t in tables]
         return [r[0] for r in self.conn.execute(query, [quoted]).fetchall() if r[0] is not None]
 
-    def restore_keys(self, loaded: set[str] | None = None, *, hold: frozenset[str] = frozenset()) -> None:  # fmt: skip
+    def restore_keys(
+        self, loaded: set[str] | None = None, *, hold: frozenset[str] = frozenset()
+    ) -> None:
         """Recreate the keys of loaded tables: indexes and unique keys, then foreign keys.
 
         A foreign key comes back once both of its tables are loaded (and its name is not held
@@ -128,21 +141,35 @@ class PostgresSink:
         """Re-create one index or constraint with its comment and flags."""
         table = sql.Identifier(key.schema, key.table)
         # Definitions come from pg_get_constraintdef/pg_get_indexdef: the server's own SQL.
-        body = sql.SQL(key.definition)  # type: ignore[arg-type]
+        body = sql.SQL(key.definition)
         if key.kind == "i":
             self.conn.execute(body)
             target = sql.SQL("INDEX {}").format(sql.Identifier(key.schema, key.name))
         else:
-            self.conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(table, sql.Identifier(key.name), body))  # fmt: skip
+            self.conn.execute(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    table, sql.Identifier(key.name), body
+                )
+            )
             target = sql.SQL("CONSTRAINT {} ON {}").format(sql.Identifier(key.name), table)
         if key.comment is not None:
-            self.conn.execute(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(key.comment)))  # fmt: skip
+            self.conn.execute(
+                sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(key.comment))
+            )
         if key.clustered:
-            self.conn.execute(sql.SQL("ALTER TABLE {} CLUSTER ON {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+            self.conn.execute(
+                sql.SQL("ALTER TABLE {} CLUSTER ON {}").format(table, sql.Identifier(key.name))
+            )
         if key.replica:
-            self.conn.execute(sql.SQL("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}").format(table, sql.Identifier(key.name)))  # fmt: skip
+            self.conn.execute(
+                sql.SQL("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}").format(
+                    table, sql.Identifier(key.name)
+                )
+            )
 
-    def copy(self, table: str, columns: tuple[str, ...], chunks: Iterable[bytes], *, freeze: bool) -> None:  # fmt: skip
+    def copy(
+        self, table: str, columns: tuple[str, ...], chunks: Iterable[bytes], *, freeze: bool
+    ) -> None:
         """Stream binary COPY data into a table."""
         options = sql.SQL("(FORMAT binary, FREEZE)" if freeze else "(FORMAT binary)")
         statement = sql.SQL("COPY {} ({}) FROM STDIN WITH {}").format(
@@ -154,25 +181,52 @@ class PostgresSink:
                 copy.write(chunk)
             copy.write(TRAILER)
 
-    def fill_deferred(self, table: str, match: tuple[str, ...], columns: tuple[str, ...], chunks: Iterable[bytes]) -> None:  # fmt: skip
+    def fill_deferred(
+        self, table: str, match: tuple[str, ...], columns: tuple[str, ...], chunks: Iterable[bytes]
+    ) -> None:
         """Fill back-edge columns with one set-based UPDATE from a temporary table."""
         temp = sql.Identifier("devenv_deferred")
         every = match + columns
-        self.conn.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(temp, sql.SQL(", ").join(map(sql.Identifier, every)), ident(table)))  # fmt: skip
-        with self.conn.cursor() as cur, cur.copy(sql.SQL("COPY {} FROM STDIN WITH (FORMAT binary)").format(temp)) as copy:  # fmt: skip
+        self.conn.execute(
+            sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                temp, sql.SQL(", ").join(map(sql.Identifier, every)), ident(table)
+            )
+        )
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(sql.SQL("COPY {} FROM STDIN WITH (FORMAT binary)").format(temp)) as copy,
+        ):
             copy.write(HEADER)
             for chunk in chunks:
                 copy.write(chunk)
             copy.write(TRAILER)
-        assignments = sql.SQL(", ").join(sql.SQL("{0} = d.{0}").format(sql.Identifier(c)) for c in columns)  # fmt: skip
-        joins = sql.SQL(" AND ").join(sql.SQL("t.{0} = d.{0}").format(sql.Identifier(c)) for c in match)  # fmt: skip
-        self.conn.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS d WHERE {}").format(ident(table), assignments, temp, joins))  # fmt: skip
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{0} = d.{0}").format(sql.Identifier(c)) for c in columns
+        )
+        joins = sql.SQL(" AND ").join(
+            sql.SQL("t.{0} = d.{0}").format(sql.Identifier(c)) for c in match
+        )
+        self.conn.execute(
+            sql.SQL("UPDATE {} AS t SET {} FROM {} AS d WHERE {}").format(
+                ident(table), assignments, temp, joins
+            )
+        )
         self.conn.execute(sql.SQL("DROP TABLE {}").format(temp))
 
-    def record(self, *, seed: int, scale: str, version: str, started: Any, rows: int, objects: int, tables: dict[str, int]) -> None:  # fmt: skip
+    def record(
+        self,
+        *,
+        seed: int,
+        scale: str,
+        version: str,
+        started: Any,
+        rows: int,
+        objects: int,
+        tables: dict[str, int],
+    ) -> None:
         """Write the provenance record (devenv_meta.seed_runs) in the same transaction."""
         for statement in _PROVENANCE:
-            self.conn.execute(statement)  # type: ignore[call-overload]
+            self.conn.execute(statement)
         self.conn.execute(
             "INSERT INTO devenv_meta.seed_runs (seed, scale, devenv_version, started_at, rows, objects, tables)"  # noqa: E501
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",

@@ -18,7 +18,9 @@ from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, fit, max_length, range_values
 from devenv.seeding.values import coerce, display, encoder
 
-_OBJECT_KEY = re.compile(r"(storage_key|object_key|file_key|s3_key|_key$|_path$|^path$|^key$)", re.I)  # fmt: skip
+_OBJECT_KEY = re.compile(
+    r"(storage_key|object_key|file_key|s3_key|_key$|_path$|^path$|^key$)", re.I
+)
 _SLUG = re.compile(r"[^a-z0-9]+")
 _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 
@@ -26,29 +28,54 @@ _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 class SpecialColumns(DerivedColumns):
     """One method per definition kind, plus provider pools, arrays and object detection."""
 
-    def pool(self, col: Column, made: providers.Made, cdef: ColumnDef | None, *, strict: bool, nulls: bool = True) -> Gen:  # fmt: skip
+    def pool(
+        self,
+        col: Column,
+        made: providers.Made,
+        cdef: ColumnDef | None,
+        *,
+        strict: bool,
+        nulls: bool = True,
+    ) -> Gen:
+        """Wrap provider values in a draw table (TableBuilder)."""
         raise NotImplementedError
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
+        """Order `col` after another column (TableBuilder)."""
         raise NotImplementedError
 
-
-    def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: ColumnDef | None, *, nulls: bool = True) -> Gen:  # fmt: skip
+    def from_provider(
+        self,
+        col: Column,
+        name: str,
+        args: dict[str, Any],
+        cdef: ColumnDef | None,
+        *,
+        nulls: bool = True,
+    ) -> Gen:
         """Build a generator from a provider name and its arguments."""
         if name == "uuid":
             key = key_int(self.p.key(self.q, col.name, "uuid"))
-            return FieldRowGen(col.name, encoder(col.type), keys.uuid_fn(key), keys.uuid_field_fn(key))
+            return FieldRowGen(
+                col.name, encoder(col.type), keys.uuid_fn(key), keys.uuid_field_fn(key)
+            )
         if name == "email":
             return self.email(col)
         if name not in providers.names() and not name.startswith("faker."):
-            raise self.error(col.name, f"unknown provider {name!r}; known providers: {', '.join(providers.names() + list(providers.SPECIAL))}, or faker.<method>")  # fmt: skip
+            raise self.error(
+                col.name,
+                f"unknown provider {name!r}; known providers: "
+                f"{', '.join(providers.names() + list(providers.SPECIAL))}, or faker.<method>",
+            )
         cache_key = (name, repr(sorted(args.items())))
         made = self.p.pool_cache.get(cache_key)
         if made is None:
             try:
                 made = providers.build(name, args, self.p.rnd(name, cache_key[1]), self.p.anchor)
             except (TypeError, ValueError, AttributeError, KeyError) as exc:
-                raise self.error(col.name, f"provider {name!r} rejected its args {args!r}: {exc}") from exc  # fmt: skip
+                raise self.error(
+                    col.name, f"provider {name!r} rejected its args {args!r}: {exc}"
+                ) from exc
             self.p.pool_cache[cache_key] = made
         return self.pool(col, made, cdef, strict=False, nulls=nulls)
 
@@ -56,11 +83,21 @@ class SpecialColumns(DerivedColumns):
         """The usual (non-unique) generator of a text column, under a helper name."""
         cdef = self.defs.get(col.name)
         if cdef is not None and cdef.kind == "provider":
-            gen = self.from_provider(col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), None, nulls=False)  # fmt: skip
+            gen = self.from_provider(
+                col, cdef.spec["provider"], dict(cdef.spec.get("args", {})), None, nulls=False
+            )
         else:
             rule = infer(self.table.name, col.name, col.type)
-            provider = rule.provider if rule and rule.provider not in providers.SPECIAL else "username"  # fmt: skip
-            gen = self.from_provider(col, provider, dict(rule.args) if rule and rule.provider == provider else {}, None, nulls=False)  # fmt: skip
+            provider = (
+                rule.provider if rule and rule.provider not in providers.SPECIAL else "username"
+            )
+            gen = self.from_provider(
+                col,
+                provider,
+                dict(rule.args) if rule and rule.provider == provider else {},
+                None,
+                nulls=False,
+            )
         gen.column = name
         if isinstance(gen, PoolGen):
             gen.draws = Draws(self.p.key(self.q, name))
@@ -79,21 +116,35 @@ class SpecialColumns(DerivedColumns):
         rules = self.rules.get(col.name, ColumnRules())
         for value in raw:
             if not fit([value], None, rules, col.type)[0]:
-                raise cdef.error(f"choice {display(value, col.type)!r} is not allowed by the column type, its enum labels or its CHECK constraints")  # fmt: skip
+                raise cdef.error(
+                    f"choice {display(value, col.type)!r} is not allowed by the column type, its "
+                    "enum labels or its CHECK constraints"
+                )
         kind = "text" if family(col.type) == "text" else family(col.type)
         made = providers.Made(raw, kind, [float(w) for w in weights] if weights else None)
         return self.pool(col, made, cdef, strict=True)
 
     def def_range(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ range = [low, high] }` for numbers, dates and timestamps."""
-        if family(col.type) not in ("int", "decimal", "float", "date", "timestamp", "time", "interval"):  # fmt: skip
+        if family(col.type) not in (
+            "int",
+            "decimal",
+            "float",
+            "date",
+            "timestamp",
+            "time",
+            "interval",
+        ):
             raise cdef.error(f"range needs a numeric or date/time column, not {col.type.name}")
         low, high = (self._coerce(col, cdef, v) for v in cdef.spec["range"])
         floor, ceiling = bounds(self.rules.get(col.name, ColumnRules()), col.type)
         low = low if floor is None else max(low, floor)
         high = high if ceiling is None else min(high, ceiling)
         if low > high:
-            raise cdef.error(f"range {cdef.spec['range']} is empty or outside what the column's CHECK constraints allow")  # fmt: skip
+            raise cdef.error(
+                f"range {cdef.spec['range']} is empty or outside what the column's CHECK "
+                "constraints allow"
+            )
         values = range_values(low, high, col.type, self.p.rnd(self.q, col.name))
         return self.pool(col, providers.Made(values, family(col.type)), cdef, strict=False)
 
@@ -101,34 +152,46 @@ class SpecialColumns(DerivedColumns):
         """`{ constant = "US" }`."""
         value = self._coerce(col, cdef, cdef.spec["constant"])
         if not fit([value], None, self.rules.get(col.name, ColumnRules()), col.type)[0]:
-            raise cdef.error(f"constant {cdef.spec['constant']!r} is not allowed by the column type or its CHECK constraints")  # fmt: skip
+            raise cdef.error(
+                f"constant {cdef.spec['constant']!r} is not allowed by the column type or its "
+                "CHECK constraints"
+            )
         return ConstGen(col.name, encoder(col.type), value)
 
     def def_template(self, col: Column, cdef: ColumnDef) -> Gen:
-        """`{ template = "{first_name}.{last_name}", transform = "lower" }`: other columns of the row."""
+        """`{ template = "{first_name}.{last_name}", transform = "lower" }`: row's columns."""
         text = cdef.spec["template"]
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
         except ValueError as exc:
             raise cdef.error(f"bad template: {exc}") from exc
-        inputs = tuple(dict.fromkeys(f.split(".")[0].split("[")[0].split("!")[0] for f in fields if f != "row"))  # fmt: skip
+        inputs = tuple(
+            dict.fromkeys(f.split(".")[0].split("[")[0].split("!")[0] for f in fields if f != "row")
+        )
         for name in inputs:
             if not self.table.has_column(name):
                 raise cdef.error(f"template uses {{{name}}}, which is not a column of {self.q}")
             if name == col.name:
                 raise cdef.error("template cannot use its own column")
         if col.name in self.carriers and "row" not in fields:
-            raise cdef.error("is in a unique key, so its template must use {row} to keep values distinct")  # fmt: skip
+            raise cdef.error(
+                "is in a unique key, so its template must use {row} to keep values distinct"
+            )
         types = {n: self.table.column(n).type for n in inputs}
         for name in inputs:
             self.depend(name)
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
         transform = cdef.spec.get("transform")
 
-        plain = {n for n in inputs if types[n].base in ("text", "varchar", "bpchar", "citext", "enum")}
+        plain = {
+            n for n in inputs if types[n].base in ("text", "varchar", "bpchar", "citext", "enum")
+        }
 
         def make(row: int, *values: Any) -> str:
-            named = {n: v if n in plain and v is not None else display(v, types[n]) for n, v in zip(inputs, values, strict=True)}  # fmt: skip
+            named = {
+                n: v if n in plain and v is not None else display(v, types[n])
+                for n, v in zip(inputs, values, strict=True)
+            }
             out = text.format(row=row + 1, **named)
             if transform == "lower":
                 out = out.lower()
@@ -136,14 +199,14 @@ class SpecialColumns(DerivedColumns):
                 out = out.upper()
             elif transform == "slug":
                 out = _SLUG.sub("-", out.lower()).strip("-")
-            return out[:limit] if limit is not None else out
+            return str(out[:limit] if limit is not None else out)
 
         if not inputs and transform is None and limit is None:
             return RowGen(col.name, encoder(col.type), lambda r: text.format(row=r + 1))
         return DerivedGen(col.name, encoder(col.type), inputs, make, self.gens)
 
     def def_follow(self, col: Column, cdef: ColumnDef) -> Gen:
-        """`{ follow = "patient_id.clinic_id" }`: copy a column of the row this row's FK points at."""
+        """`{ follow = "patient_id.clinic_id" }`: copy a column of the row the FK points at."""
         local, remote = cdef.spec["follow"].split(".")
         fk = self.p.fk_of(self.q, local) if self.table.has_column(local) else None
         if fk is None:
@@ -152,12 +215,17 @@ class SpecialColumns(DerivedColumns):
         if not parent.has_column(remote):
             raise cdef.error(f"{fk.ref_table} has no column {remote!r}")
         if parent.column(remote).type.base != col.type.base:
-            raise cdef.error(f"{fk.ref_table}.{remote} is {parent.column(remote).type.name}, but {col.name} is {col.type.name}")  # fmt: skip
+            raise cdef.error(
+                f"{fk.ref_table}.{remote} is {parent.column(remote).type.name}, but {col.name} is "
+                f"{col.type.name}"
+            )
         self.depend(local)
         maps = getattr(self, "maps")  # noqa: B009 - set by TableBuilder before any column is built
         enc = encoder(col.type)
         field = self.p.field_at(fk.ref_table, remote, enc)
-        return ForeignGen(col.name, enc, fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote), field)  # fmt: skip
+        return ForeignGen(
+            col.name, enc, fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote), field
+        )
 
     def def_after(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ after = "starts_at", min = "15m", max = "2h" }`."""
@@ -189,8 +257,11 @@ class SpecialColumns(DerivedColumns):
         values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
         table = build_table(values, encoder(element))
         key = key_int(self.p.key(self.q, col.name, "array"))
-        return RowGen(col.name, encoder(col.type),
-                      lambda r: [table.raw[mix(key, r * 4 + j) & 0xFFFF] for j in range(mix(key, r) % 4)])  # fmt: skip
+        return RowGen(
+            col.name,
+            encoder(col.type),
+            lambda r: [table.raw[mix(key, r * 4 + j) & 0xFFFF] for j in range(mix(key, r) % 4)],
+        )
 
     def object_spec(self) -> Any:
         """Find the column that holds object keys: an `object = true` override, else by name."""
@@ -199,10 +270,16 @@ class SpecialColumns(DerivedColumns):
         ct = next((c.name for c in self.table.columns if _CONTENT_TYPE.match(c.name)), None)
         for name, cdef in self.defs.items():
             if cdef.kind == "object":
-                return ObjectSpec(name, cdef.spec.get("content_type", ct), cdef.spec.get("bucket", ""))  # fmt: skip
+                return ObjectSpec(
+                    name, cdef.spec.get("content_type", ct), cdef.spec.get("bucket", "")
+                )
         if ct is None:
             return None
         for col in self.table.columns:
-            if _OBJECT_KEY.search(col.name) and family(col.type) == "text" and col.name not in self.defs:  # fmt: skip
+            if (
+                _OBJECT_KEY.search(col.name)
+                and family(col.type) == "text"
+                and col.name not in self.defs
+            ):
                 return ObjectSpec(col.name, ct, "")
         return None

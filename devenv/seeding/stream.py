@@ -21,13 +21,15 @@ Task = tuple[int, int, int]
 _PLAN: Plan | None = None
 
 
-def chunk_bytes(table: TablePlan, start: int, n: int, columns: tuple[str, ...] | None = None) -> bytes:  # fmt: skip
+def chunk_bytes(
+    table: TablePlan, start: int, n: int, columns: tuple[str, ...] | None = None
+) -> bytes:
     """Return the binary COPY rows [start, start + n) of a table (no header or trailer)."""
     names = table.columns if columns is None else columns
     blk = Block(table.gens, start, n)
     fields = [blk.enc(c) for c in names]
     head = struct.pack("!h", len(names))
-    return b"".join(chain.from_iterable(zip(repeat(head, n), *fields)))
+    return b"".join(chain.from_iterable(zip(repeat(head, n), *fields, strict=True)))
 
 
 def tasks(plan: Plan) -> Iterator[Task]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from devenv.seeding.definitions import TableDef
@@ -11,7 +12,18 @@ from devenv.seeding.rules import family
 
 log = logging.getLogger(__name__)
 
-_CARRIER_ORDER = ("text", "int", "uuid", "decimal", "date", "timestamp", "float", "inet", "bytea", "json")  # fmt: skip
+_CARRIER_ORDER = (
+    "text",
+    "int",
+    "uuid",
+    "decimal",
+    "date",
+    "timestamp",
+    "float",
+    "inet",
+    "bytea",
+    "json",
+)
 
 
 @dataclass
@@ -47,8 +59,10 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
     return plan
 
 
-def _resolve_foreign(name: str, cols: tuple[str, ...], fk_of: dict[str, ForeignKey], plan: UniquePlan) -> None:  # fmt: skip
-    """A unique key made only of foreign key columns: one FK -> one-to-one, two -> distinct pairs."""
+def _resolve_foreign(
+    name: str, cols: tuple[str, ...], fk_of: dict[str, ForeignKey], plan: UniquePlan
+) -> None:
+    """A unique key of foreign key columns only: one FK -> one-to-one, two -> distinct pairs."""
     fks = list(dict.fromkeys(fk_of[c].name for c in cols))
     if len(fks) == 1:
         plan.one_to_one.add(fks[0])
@@ -59,7 +73,7 @@ def _resolve_foreign(name: str, cols: tuple[str, ...], fk_of: dict[str, ForeignK
         log.warning("unique key %s spans %d foreign keys; duplicates are possible", name, len(fks))
 
 
-def _pick(table: Table, own: list[str], columns: dict[str, object]) -> str:
+def _pick(table: Table, own: list[str], columns: Mapping[str, object]) -> str:
     """Prefer a column without an override, of a type that can hold many distinct values."""
 
     def rank(name: str) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Type semantics: turn literals into raw values, raw values into binary COPY fields, and back to text."""
+"""Type semantics: literals to raw values, raw values to binary COPY fields, and back to text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import struct
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from devenv.seeding.model import PgType
 NULL = b"\xff\xff\xff\xff"
 DAY_US = 86_400_000_000
 _EPOCH_DATE = date(2000, 1, 1)
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _LEN = struct.Struct("!i")
 _I2 = struct.Struct("!ih")
 _I4 = struct.Struct("!ii")
@@ -46,7 +46,7 @@ def to_date(value: date) -> int:
 def to_timestamp(value: datetime) -> int:
     """Return microseconds since 2000-01-01 UTC (naive values count as UTC)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
@@ -84,8 +84,9 @@ def coerce_temporal(value: Any, base: str) -> int:
     if base == "interval":
         return parse_duration(str(value))
     if base in ("time", "timetz"):
-        moment = value if isinstance(value, time) else time.fromisoformat(str(value)[:15])
-        return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000
+        clock = value if isinstance(value, time) else time.fromisoformat(str(value)[:15])
+        return ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1_000_000
+    moment: datetime
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -97,10 +98,24 @@ def coerce_temporal(value: Any, base: str) -> int:
     return to_timestamp(moment)
 
 
-_UNITS = {"us": 1, "ms": 1000, "s": 1_000_000, "m": 60_000_000, "min": 60_000_000,
-          "h": 3_600_000_000, "d": DAY_US, "day": DAY_US, "days": DAY_US, "w": 7 * DAY_US,
-          "minutes": 60_000_000, "hours": 3_600_000_000, "seconds": 1_000_000, "weeks": 7 * DAY_US,
-          "y": 365 * DAY_US, "years": 365 * DAY_US}  # fmt: skip
+_UNITS = {
+    "us": 1,
+    "ms": 1000,
+    "s": 1_000_000,
+    "m": 60_000_000,
+    "min": 60_000_000,
+    "h": 3_600_000_000,
+    "d": DAY_US,
+    "day": DAY_US,
+    "days": DAY_US,
+    "w": 7 * DAY_US,
+    "minutes": 60_000_000,
+    "hours": 3_600_000_000,
+    "seconds": 1_000_000,
+    "weeks": 7 * DAY_US,
+    "y": 365 * DAY_US,
+    "years": 365 * DAY_US,
+}
 
 
 def parse_duration(text: str) -> int:
@@ -133,11 +148,14 @@ class Codec:
 
     __slots__ = ("_inner", "many")
 
-    def __init__(self, inner: Callable[[Any], bytes], many: Callable[[list[Any]], list[bytes]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, inner: Callable[[Any], bytes], many: Callable[[list[Any]], list[bytes]] | None = None
+    ) -> None:
         self._inner = inner
         self.many: Callable[[list[Any]], list[bytes]] = many or self._many
 
     def __call__(self, value: Any) -> bytes:
+        """Encode one value (None is NULL)."""
         return NULL if value is None else self._inner(value)
 
     def _many(self, values: list[Any]) -> list[bytes]:
@@ -198,7 +216,9 @@ def _payload_encoder(pgtype: PgType) -> Callable[[Any], bytes]:
         "jsonb": lambda v: _field(b"\x01" + json.dumps(v, separators=(", ", ": ")).encode()),
         "inet": lambda v: _field(inet_payload(str(v), cidr=False)),
         "cidr": lambda v: _field(inet_payload(str(v), cidr=True)),
-        "macaddr": lambda v: _field(v if isinstance(v, bytes) else bytes.fromhex(v.replace(":", ""))),
+        "macaddr": lambda v: _field(
+            v if isinstance(v, bytes) else bytes.fromhex(v.replace(":", ""))
+        ),
     }
     if pgtype.base in simple:
         return simple[pgtype.base]

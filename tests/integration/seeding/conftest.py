@@ -1,4 +1,4 @@
-"""Real servers for the seed engine's tests: PostgreSQL 15 and SeaweedFS, started here, stopped by pid.
+"""Real servers for the seed engine's tests: PostgreSQL 15 and SeaweedFS, stopped by pid.
 
 Small on purpose: the shared native-runner fixtures will replace them.
 """
@@ -92,16 +92,43 @@ def pg_server() -> Iterator[PgServer]:
     data, log = root / "data", root / "server.log"
     proc: subprocess.Popen[bytes] | None = None
     try:
-        subprocess.run([str(PG_BIN / "initdb"), "--no-sync", "-U", "postgres", "--auth=trust", "-D", str(data)],  # fmt: skip
-                       user="postgres", check=True, capture_output=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            [
+                str(PG_BIN / "initdb"),
+                "--no-sync",
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-D",
+                str(data),
+            ],
+            user="postgres",
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         port = free_port()
         with open(log, "wb") as out:
             proc = subprocess.Popen(
-                [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
-                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                 "-c", "fsync=off", "-c", "autovacuum=off"],
-                user="postgres", stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    str(PG_BIN / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "unix_socket_directories=",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "autovacuum=off",
+                ],
+                user="postgres",
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         server = PgServer(port)
         _wait_for_postgres(server, proc, log)
         yield server
@@ -111,7 +138,9 @@ def pg_server() -> Iterator[PgServer]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait_for_postgres(server: PgServer, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:  # fmt: skip
+def _wait_for_postgres(
+    server: PgServer, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -123,7 +152,9 @@ def _wait_for_postgres(server: PgServer, proc: subprocess.Popen[bytes], log: Pat
         except psycopg.OperationalError as exc:
             last = exc
             time.sleep(0.1)
-    raise RuntimeError(f"postgres not ready within {timeout} s: {last}\n{log.read_text(errors='replace')[-2000:]}")  # fmt: skip
+    raise RuntimeError(
+        f"postgres not ready within {timeout} s: {last}\n{log.read_text(errors='replace')[-2000:]}"
+    )
 
 
 @pytest.fixture
@@ -134,7 +165,9 @@ def db(pg_server: PgServer) -> Iterator[str]:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
     yield pg_server.conninfo(name)
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def apply_sql(conninfo: str, *scripts: str) -> None:
@@ -166,21 +199,39 @@ def s3_server() -> Iterator[S3Server]:
     if not WEED.exists():
         _missing(f"SeaweedFS `weed` binary not found at {WEED}")
     root = Path(tempfile.mkdtemp(dir="/tmp", prefix="devenv-seed-s3-"))
-    ports = {name: free_port(with_grpc=True) for name in ("s3", "master", "volume", "filer", "admin")}
+    ports = {
+        name: free_port(with_grpc=True) for name in ("s3", "master", "volume", "filer", "admin")
+    }
     ports |= {name: free_port() for name in ("iceberg", "lance")}
     keys = {"AWS_ACCESS_KEY_ID": "devenvseedtest", "AWS_SECRET_ACCESS_KEY": "devenvseedtestsecret"}
-    argv = [str(WEED), "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-s3.port={ports['s3']}", f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
-            f"-filer.port={ports['filer']}", f"-admin.port={ports['admin']}",
-            f"-s3.port.iceberg={ports['iceberg']}", f"-s3.port.lance={ports['lance']}",
-            "-admin.ui=false", "-webdav=false", "-master.telemetry=false"]  # fmt: skip
+    argv = [
+        str(WEED),
+        "mini",
+        f"-dir={root / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.port={ports['s3']}",
+        f"-master.port={ports['master']}",
+        f"-volume.port={ports['volume']}",
+        f"-filer.port={ports['filer']}",
+        f"-admin.port={ports['admin']}",
+        f"-s3.port.iceberg={ports['iceberg']}",
+        f"-s3.port.lance={ports['lance']}",
+        "-admin.ui=false",
+        "-webdav=false",
+        "-master.telemetry=false",
+    ]
     (root / "data").mkdir()
     log = root / "weed.log"
     proc: subprocess.Popen[bytes] | None = None
     try:
         with open(log, "wb") as out:
-            proc = subprocess.Popen(argv, env={**os.environ, **keys}, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-        server = S3Server(f"127.0.0.1:{ports['s3']}", keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
+            proc = subprocess.Popen(
+                argv, env={**os.environ, **keys}, stdout=out, stderr=subprocess.STDOUT
+            )
+        server = S3Server(
+            f"127.0.0.1:{ports['s3']}", keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"]
+        )
         _wait_for_s3(server, proc, log)
         yield server
     finally:
@@ -189,10 +240,14 @@ def s3_server() -> Iterator[S3Server]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait_for_s3(server: S3Server, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:  # fmt: skip
+def _wait_for_s3(
+    server: S3Server, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> None:
     from minio import Minio
 
-    client = Minio(server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False)  # fmt: skip
+    client = Minio(
+        server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False
+    )
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -201,10 +256,12 @@ def _wait_for_s3(server: S3Server, proc: subprocess.Popen[bytes], log: Path, tim
         try:
             client.list_buckets()
             return
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+        except Exception as exc:
             last = exc
             time.sleep(0.2)
-    raise RuntimeError(f"S3 not ready within {timeout} s: {last}\n{log.read_text(errors='replace')[-2000:]}")  # fmt: skip
+    raise RuntimeError(
+        f"S3 not ready within {timeout} s: {last}\n{log.read_text(errors='replace')[-2000:]}"
+    )
 
 
 _FOREIGN_KEYS = """
@@ -224,12 +281,15 @@ def fk_violations(conninfo: str) -> dict[str, int]:
     with psycopg.connect(conninfo) as conn:
         for name, child, parent, cols, refs in conn.execute(_FOREIGN_KEYS).fetchall():
             match = sql.SQL(" AND ").join(
-                sql.SQL("p.{} = c.{}").format(sql.Identifier(r), sql.Identifier(c)) for c, r in zip(cols, refs)
+                sql.SQL("p.{} = c.{}").format(sql.Identifier(r), sql.Identifier(c))
+                for c, r in zip(cols, refs, strict=True)
             )
-            present = sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols)
-            query = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})").format(
-                sql.SQL(child), present, sql.SQL(parent), match
+            present = sql.SQL(" AND ").join(
+                sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols
             )
+            query = sql.SQL(
+                "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})"
+            ).format(sql.SQL(child), present, sql.SQL(parent), match)
             out[name] = conn.execute(query).fetchone()[0]  # type: ignore[index]
     return out
 
@@ -246,15 +306,29 @@ def table_rows(conninfo: str, table: str, limit: int | None = None) -> list[tupl
 def public_tables(conninfo: str) -> list[str]:
     """Return the names of the public schema's tables."""
     with psycopg.connect(conninfo) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        ).fetchall()
     return [r[0] for r in rows]
 
 
 def data_dump(conninfo: str) -> str:
     """`pg_dump --data-only` of the public schema (no provenance, which holds a timestamp)."""
     params = psycopg.conninfo.conninfo_to_dict(conninfo)
-    argv = [str(PG_BIN / "pg_dump"), "--data-only", "--schema=public", "-h", "127.0.0.1",
-            "-p", str(params["port"]), "-U", "postgres", str(params["dbname"])]  # fmt: skip
+    argv = [
+        str(PG_BIN / "pg_dump"),
+        "--data-only",
+        "--schema=public",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(params["port"]),
+        "-U",
+        "postgres",
+        str(params["dbname"]),
+    ]
     out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=120).stdout
     # pg_dump brackets its output with a random \restrict key; it is not data.
-    return "\n".join(line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
+    return "\n".join(
+        line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict"))
+    )

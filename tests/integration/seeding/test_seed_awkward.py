@@ -1,4 +1,4 @@
-"""Deliberately awkward schemas: self-reference, cycle, composite keys, expression index, enums, domains,
+"""Awkward schemas: self-reference, cycle, composite keys, expression index, enums, domains,
 CHECKs, a 60-column table, and every supported type."""
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def scalar(conninfo: str, query: str) -> object:
 
 
 @pytest.mark.parametrize(("scale", "workers"), [("small", 1), ("medium", 2)])
-def test_awkward_schema_seeds_without_breaking_a_constraint(awkward_db: str, scale: str, workers: int) -> None:
+def test_awkward_schema_seeds_without_breaking_a_constraint(
+    awkward_db: str, scale: str, workers: int
+) -> None:
     report = run_seed(awkward_db, definitions_dir=None, scale=scale, seed=11, workers=workers)
     assert all(t.rows > 0 for t in report.tables)
     assert set(fk_violations(awkward_db).values()) == {0}
@@ -51,25 +53,49 @@ def test_cycle_back_edge_is_filled_after_the_load(awkward_db: str) -> None:
 def test_composite_keys_and_expression_index(awkward_db: str) -> None:
     run_seed(awkward_db, definitions_dir=None, scale="medium", seed=2)
     assert scalar(awkward_db, "SELECT count(*) FROM order_lines") == 1000
-    assert scalar(awkward_db, "SELECT count(DISTINCT lower(email)) = count(*) FROM employees") is True
+    assert (
+        scalar(awkward_db, "SELECT count(DISTINCT lower(email)) = count(*) FROM employees") is True
+    )
     assert scalar(awkward_db, "SELECT count(*) FROM employee_categories") == 1000
 
 
 def test_enums_domains_checks_and_types(awkward_db: str) -> None:
     run_seed(awkward_db, definitions_dir=None, scale="small", seed=3)
     assert scalar(awkward_db, "SELECT count(DISTINCT mood) FROM gadgets") == 3
-    assert scalar(awkward_db, "SELECT bool_and(min_qty < max_qty AND min_qty >= 1) FROM gadgets") is True
-    assert scalar(awkward_db, "SELECT bool_and(rating BETWEEN 1 AND 5) FROM gadgets WHERE rating IS NOT NULL") is True
-    assert scalar(awkward_db, "SELECT bool_and(char_length(code) BETWEEN 3 AND 8) FROM gadgets") is True
-    assert scalar(awkward_db, "SELECT bool_and(salary BETWEEN 1000 AND 500000) FROM employees") is True
-    assert scalar(awkward_db, "SELECT bool_and(left_on > hired_on) FROM employees WHERE left_on IS NOT NULL") is True
+    assert (
+        scalar(awkward_db, "SELECT bool_and(min_qty < max_qty AND min_qty >= 1) FROM gadgets")
+        is True
+    )
+    assert (
+        scalar(
+            awkward_db,
+            "SELECT bool_and(rating BETWEEN 1 AND 5) FROM gadgets WHERE rating IS NOT NULL",
+        )
+        is True
+    )
+    assert (
+        scalar(awkward_db, "SELECT bool_and(char_length(code) BETWEEN 3 AND 8) FROM gadgets")
+        is True
+    )
+    assert (
+        scalar(awkward_db, "SELECT bool_and(salary BETWEEN 1000 AND 500000) FROM employees") is True
+    )
+    assert (
+        scalar(
+            awkward_db,
+            "SELECT bool_and(left_on > hired_on) FROM employees WHERE left_on IS NOT NULL",
+        )
+        is True
+    )
     documentation_nets = (
         "SELECT count(*) FROM gadgets WHERE ip_address << '192.0.2.0/24'"
         " OR ip_address << '198.51.100.0/24' OR ip_address << '203.0.113.0/24'"
     )
     assert scalar(awkward_db, documentation_nets) > 80  # type: ignore[operator]
     assert scalar(awkward_db, "SELECT count(*) FROM gadgets WHERE array_length(tags, 1) > 0") > 0  # type: ignore[operator]
-    assert scalar(awkward_db, "SELECT count(*) FROM gadgets WHERE spec = '{}'") == 100  # constant default kept
+    assert (
+        scalar(awkward_db, "SELECT count(*) FROM gadgets WHERE spec = '{}'") == 100
+    )  # constant default kept
     assert scalar(awkward_db, "SELECT count(DISTINCT created_at) FROM gadgets") > 90  # type: ignore[operator]
 
 
@@ -88,11 +114,14 @@ def test_awkward_determinism_across_workers(awkward_db: str) -> None:
 
 
 def test_not_null_cycle_loads_because_keys_come_back_after_the_load(db: str) -> None:
-    apply_sql(db, """
+    apply_sql(
+        db,
+        """
         create table a (id int primary key, b_id int not null);
         create table b (id int primary key, a_id int not null references a (id));
         alter table a add foreign key (b_id) references b (id);
-    """)  # fmt: skip
+    """,
+    )
     run_seed(db, definitions_dir=None, scale="medium", seed=1)
     assert set(fk_violations(db).values()) == {0}
     assert scalar(db, "SELECT count(*) FROM a") == 1000
@@ -100,11 +129,15 @@ def test_not_null_cycle_loads_because_keys_come_back_after_the_load(db: str) -> 
 
 def test_lookup_table_kept_and_referenced(db: str, tmp_path: Path) -> None:
     """An excluded lookup table keeps its rows; seeded rows reference them."""
-    apply_sql(db, """
+    apply_sql(
+        db,
+        """
         create table countries (code char(2) primary key, name text not null);
         insert into countries values ('US', 'United States'), ('FR', 'France'), ('JP', 'Japan');
-        create table customers (id bigserial primary key, country char(2) not null references countries (code));
-    """)  # fmt: skip
+        create table customers (
+            id bigserial primary key, country char(2) not null references countries (code));
+    """,
+    )
     (tmp_path / "seeds.toml").write_text('[settings]\nexclude = ["countries"]\n')
     run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
     assert scalar(db, "SELECT count(*) FROM countries") == 3

@@ -1,4 +1,4 @@
-"""The clinic example against a real PostgreSQL: counts, constraints, synthetic markers, speed path."""
+"""The clinic example against a real PostgreSQL: counts, constraints, synthetic markers."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ def seed(conninfo: str, scale: str = "small", seed_value: int = 1, **kwargs: obj
 
 def counts(conninfo: str) -> dict[str, int]:
     with psycopg.connect(conninfo) as conn:
-        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")]
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]  # noqa: S608
+        tables = [
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        ]
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
 
 
 def test_small_seed_fills_every_table_and_reports_it(clinic_db: str) -> None:
@@ -43,34 +45,51 @@ def test_every_foreign_key_resolves(clinic_db: str) -> None:
 def test_rows_look_synthetic_and_follow_the_definitions(clinic_db: str) -> None:
     seed(clinic_db)
     with psycopg.connect(clinic_db) as conn:
-        emails = [r[0] for r in conn.execute("SELECT email FROM patients UNION ALL SELECT email FROM providers")]
+        emails = [
+            r[0]
+            for r in conn.execute(
+                "SELECT email FROM patients UNION ALL SELECT email FROM providers"
+            )
+        ]
         phones = [r[0] for r in conn.execute("SELECT phone FROM patients WHERE phone IS NOT NULL")]
         assert all(re.fullmatch(r"[a-z0-9.]+@example\.(com|net|org)", e) for e in emails)
         assert all(re.fullmatch(r"\+1-\d{3}-555-01\d\d", p) for p in phones)
-        # follow: an appointment's clinic is its patient's clinic; an invoice's patient is its appointment's.
+        # follow: an appointment's clinic is its patient's; an invoice's patient its appointment's.
         assert conn.execute(
-            "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.clinic_id <> p.clinic_id"
+            "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE "
+            "a.clinic_id <> p.clinic_id"
         ).fetchone() == (0,)
         assert conn.execute(
-            "SELECT count(*) FROM invoices i JOIN appointments a ON a.id = i.appointment_id WHERE i.patient_id <> a.patient_id"
+            "SELECT count(*) FROM invoices i JOIN appointments a ON a.id = i.appointment_id WHERE "
+            "i.patient_id <> a.patient_id"
         ).fetchone() == (0,)
-        # relations: ordered pairs hold, statuses come from the CHECK list, created_at <= updated_at.
-        assert conn.execute("SELECT count(*) FROM appointments WHERE ends_at <= starts_at").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM patients WHERE updated_at < created_at").fetchone() == (0,)
+        # relations hold, statuses come from the CHECK list, created_at <= updated_at.
+        assert conn.execute(
+            "SELECT count(*) FROM appointments WHERE ends_at <= starts_at"
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM patients WHERE updated_at < created_at"
+        ).fetchone() == (0,)
         assert conn.execute("SELECT count(DISTINCT status) FROM appointments").fetchone()[0] >= 4  # type: ignore[index]
         assert conn.execute("SELECT DISTINCT country FROM clinics").fetchall() == [("US",)]
         assert conn.execute("SELECT DISTINCT settings::text FROM clinics").fetchall() == [("{}",)]
         # per_parent: every patient has 0..3 appointments.
-        most = conn.execute("SELECT max(n) FROM (SELECT count(*) n FROM appointments GROUP BY patient_id) x")
+        most = conn.execute(
+            "SELECT max(n) FROM (SELECT count(*) n FROM appointments GROUP BY patient_id) x"
+        )
         assert most.fetchone()[0] <= 3  # type: ignore[index]
         # the self-reference points at an earlier provider, never at itself.
-        assert conn.execute("SELECT count(*) FROM providers WHERE supervisor_id >= id").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM providers WHERE supervisor_id >= id"
+        ).fetchone() == (0,)
 
 
 def test_documents_rows_describe_their_files(clinic_db: str) -> None:
     seed(clinic_db)
     with psycopg.connect(clinic_db) as conn:
-        rows = conn.execute("SELECT storage_key, content_type, size_bytes FROM documents").fetchall()
+        rows = conn.execute(
+            "SELECT storage_key, content_type, size_bytes FROM documents"
+        ).fetchall()
     from devenv.seeding.objects import extension, render
 
     for key, content_type, size in rows:
@@ -82,7 +101,9 @@ def test_documents_rows_describe_their_files(clinic_db: str) -> None:
 def test_provenance_is_recorded_in_the_same_transaction(clinic_db: str) -> None:
     report = seed(clinic_db, seed_value=42)
     with psycopg.connect(clinic_db) as conn:
-        row = conn.execute("SELECT seed, scale, devenv_version, rows, synthetic FROM devenv_meta.seed_runs").fetchall()
+        row = conn.execute(
+            "SELECT seed, scale, devenv_version, rows, synthetic FROM devenv_meta.seed_runs"
+        ).fetchall()
     assert row == [(42, "small", "0.1.0", report.rows, True)]
 
 
@@ -93,10 +114,12 @@ def test_reseeding_replaces_rather_than_appends(clinic_db: str) -> None:
 
 
 def test_keys_and_indexes_survive_a_large_style_load(clinic_db: str) -> None:
-    """Above the bulk threshold, keys are dropped and rebuilt: the schema must come back identical."""
+    """Above the bulk threshold keys are dropped and rebuilt: the schema comes back identical."""
     query = (
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
-        " UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = "
+        "'public'::regnamespace"
+        " UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER "
+        "BY 1, 2"
     )
     with psycopg.connect(clinic_db) as conn:
         before = conn.execute(query).fetchall()
@@ -114,7 +137,7 @@ def test_progress_callback_sees_every_table(clinic_db: str) -> None:
 
 
 def test_path_argument_is_optional(clinic_db: str, tmp_path: Path) -> None:
-    """Without definitions every column is inferred and the seed still satisfies every constraint."""
+    """Without definitions every column is inferred, and every constraint still holds."""
     report = run_seed(clinic_db, definitions_dir=None, scale="small", seed=5)
     assert report.rows == 700
     assert set(fk_violations(clinic_db).values()) == {0}

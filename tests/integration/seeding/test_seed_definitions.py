@@ -1,4 +1,4 @@
-"""Bad definitions are errors that name the file, the table and the column (checked against the schema)."""
+"""Bad definitions are errors naming the file, the table and the column (schema-aware checks)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,72 @@ def seed_with(conninfo: str, directory: Path, body: str) -> None:
 @pytest.mark.parametrize(
     ("body", "table", "column", "problem"),
     [
-        ('[tables.patients.columns]\nsex = { choices = ["female", "robot"] }', "patients", "sex", "'robot' is not allowed"),  # fmt: skip
-        ('[tables.patients.columns]\ncity = { provider = "cty" }', "patients", "city", "unknown provider 'cty'"),  # fmt: skip
-        ("[tables.patients.columns]\nshoe_size = { constant = 9 }", "patients", "shoe_size", "no such column"),  # fmt: skip
-        ('[tables.invoices.columns]\nnumber = { template = "INV-{patient_id}" }', "invoices", "number", "must use {row}"),  # fmt: skip
-        ("[tables.patients.columns]\nfirst_name = { constant = 'x', null_fraction = 0.5 }", "patients", "first_name", "does not allow NULL"),  # fmt: skip
-        ('[tables.invoices.columns]\ntotal = { range = [-50, -1] }', "invoices", "total", "outside what the column's CHECK"),  # fmt: skip
-        ('[tables.patients.columns]\nemail = { template = "{nickname}{row}" }', "patients", "email", "{nickname}"),  # fmt: skip
-        ('[tables.appointments.columns]\nclinic_id = { follow = "provider_id.slug" }', "appointments", "clinic_id", "no column 'slug'"),  # fmt: skip
-        ('[tables.appointments.columns]\nends_at = { after = "starts_at", min = "soon" }', "appointments", "ends_at", "cannot read duration"),  # fmt: skip
-        ('[tables.patients.columns]\ndate_of_birth = { constant = "yesterday" }', "patients", "date_of_birth", "not a valid date"),  # fmt: skip
-        ('[tables.payments.columns]\namount = { provider = "city" }', "payments", "amount", "provider values are text"),  # fmt: skip
+        (
+            '[tables.patients.columns]\nsex = { choices = ["female", "robot"] }',
+            "patients",
+            "sex",
+            "'robot' is not allowed",
+        ),
+        (
+            '[tables.patients.columns]\ncity = { provider = "cty" }',
+            "patients",
+            "city",
+            "unknown provider 'cty'",
+        ),
+        (
+            "[tables.patients.columns]\nshoe_size = { constant = 9 }",
+            "patients",
+            "shoe_size",
+            "no such column",
+        ),
+        (
+            '[tables.invoices.columns]\nnumber = { template = "INV-{patient_id}" }',
+            "invoices",
+            "number",
+            "must use {row}",
+        ),
+        (
+            "[tables.patients.columns]\nfirst_name = { constant = 'x', null_fraction = 0.5 }",
+            "patients",
+            "first_name",
+            "does not allow NULL",
+        ),
+        (
+            "[tables.invoices.columns]\ntotal = { range = [-50, -1] }",
+            "invoices",
+            "total",
+            "outside what the column's CHECK",
+        ),
+        (
+            '[tables.patients.columns]\nemail = { template = "{nickname}{row}" }',
+            "patients",
+            "email",
+            "{nickname}",
+        ),
+        (
+            '[tables.appointments.columns]\nclinic_id = { follow = "provider_id.slug" }',
+            "appointments",
+            "clinic_id",
+            "no column 'slug'",
+        ),
+        (
+            '[tables.appointments.columns]\nends_at = { after = "starts_at", min = "soon" }',
+            "appointments",
+            "ends_at",
+            "cannot read duration",
+        ),
+        (
+            '[tables.patients.columns]\ndate_of_birth = { constant = "yesterday" }',
+            "patients",
+            "date_of_birth",
+            "not a valid date",
+        ),
+        (
+            '[tables.payments.columns]\namount = { provider = "city" }',
+            "payments",
+            "amount",
+            "provider values are text",
+        ),
     ],
 )
 def test_bad_definition_names_file_table_and_column(
@@ -78,6 +133,8 @@ phone = { null_fraction = 1.0 }
 
     with psycopg.connect(clinic_db) as conn:
         assert conn.execute("SELECT count(*) FROM clinics").fetchone() == (2,)
-        assert conn.execute("SELECT DISTINCT city, sex FROM patients").fetchall() == [("Springfield", "female")]
+        assert conn.execute("SELECT DISTINCT city, sex FROM patients").fetchall() == [
+            ("Springfield", "female")
+        ]
         assert conn.execute("SELECT count(phone) FROM patients").fetchone() == (0,)
         assert conn.execute("SELECT count(DISTINCT first_name) FROM patients").fetchone()[0] > 10  # type: ignore[index]

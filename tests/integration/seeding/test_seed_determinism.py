@@ -44,7 +44,10 @@ def test_changing_one_table_leaves_the_others_identical(clinic_db: str, tmp_path
     changed = tmp_path / "seeds"
     shutil.copytree(DEFS, changed)
     text = (changed / "clinic.toml").read_text()
-    text = text.replace('notes = { provider = "sentence", null_fraction = 0.5 }', 'notes = { provider = "paragraph", args = { sentences = [2, 3] } }')  # fmt: skip
+    text = text.replace(
+        'notes = { provider = "sentence", null_fraction = 0.5 }',
+        'notes = { provider = "paragraph", args = { sentences = [2, 3] } }',
+    )
     text = text.replace("Vaccination", "Immunisation")
     (changed / "clinic.toml").write_text(text)
     run_seed(clinic_db, definitions_dir=changed, scale="small", seed=4)

@@ -1,4 +1,4 @@
-"""Objects in a real SeaweedFS: every storage_key in the database resolves, with synthetic metadata."""
+"""Objects in a real SeaweedFS: every storage_key resolves, with synthetic metadata."""
 
 from __future__ import annotations
 
@@ -20,14 +20,24 @@ def target(server: S3Server) -> S3Target:
 def client(server: S3Server):  # type: ignore[no-untyped-def]
     from minio import Minio
 
-    return Minio(server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False)
+    return Minio(
+        server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False
+    )
 
 
 def test_every_key_resolves_to_a_synthetic_object(clinic_db: str, s3_server: S3Server) -> None:
-    report = run_seed(clinic_db, definitions_dir=DEFS, scale="medium", seed=1, s3=target(s3_server),
-                      buckets={"documents": "local-documents"})  # fmt: skip
+    report = run_seed(
+        clinic_db,
+        definitions_dir=DEFS,
+        scale="medium",
+        seed=1,
+        s3=target(s3_server),
+        buckets={"documents": "local-documents"},
+    )
     with psycopg.connect(clinic_db) as conn:
-        rows = conn.execute("SELECT storage_key, content_type, size_bytes FROM documents").fetchall()
+        rows = conn.execute(
+            "SELECT storage_key, content_type, size_bytes FROM documents"
+        ).fetchall()
     assert report.objects == len(rows) == 80
     s3 = client(s3_server)
     for key, content_type, size in rows:
@@ -45,18 +55,36 @@ def test_every_key_resolves_to_a_synthetic_object(clinic_db: str, s3_server: S3S
 
 def test_uploads_are_idempotent_and_deterministic(clinic_db: str, s3_server: S3Server) -> None:
     for _ in range(2):
-        run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=5, s3=target(s3_server), buckets={"documents": "docs-two"})  # fmt: skip
+        run_seed(
+            clinic_db,
+            definitions_dir=DEFS,
+            scale="small",
+            seed=5,
+            s3=target(s3_server),
+            buckets={"documents": "docs-two"},
+        )
     with psycopg.connect(clinic_db) as conn:
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
-    listed = sorted(o.object_name for o in client(s3_server).list_objects("docs-two", recursive=True))
+    listed = sorted(
+        o.object_name for o in client(s3_server).list_objects("docs-two", recursive=True)
+    )
     assert listed == keys
 
 
 def test_inferred_object_column_goes_to_the_first_bucket(db: str, s3_server: S3Server) -> None:
     with psycopg.connect(db) as conn:
-        conn.execute("create table attachments (id bigserial primary key, file_path text not null unique, mime_type text not null)")  # fmt: skip
-    report = run_seed(db, definitions_dir=None, scale="small", seed=2, s3=target(s3_server),
-                      buckets={"uploads": "local-uploads", "avatars": "local-avatars"})  # fmt: skip
+        conn.execute(
+            "create table attachments (id bigserial primary key, file_path text not null unique, "
+            "mime_type text not null)"
+        )
+    report = run_seed(
+        db,
+        definitions_dir=None,
+        scale="small",
+        seed=2,
+        s3=target(s3_server),
+        buckets={"uploads": "local-uploads", "avatars": "local-avatars"},
+    )
     assert report.objects == 100
     with psycopg.connect(db) as conn:
         key = conn.execute("SELECT file_path FROM attachments LIMIT 1").fetchone()[0]  # type: ignore[index]

@@ -1,4 +1,4 @@
-"""Atomic replacement: an error or Ctrl-C mid-seed leaves the previous data (and schema) as it was."""
+"""Atomic replacement: an error or Ctrl-C mid-seed leaves the previous data and schema."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from devenv.seeding import run_seed
 pytestmark = pytest.mark.integration
 DEFS = CLINIC / "seeds"
 SCHEMA = (
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
-    " UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = "
+    "'public'::regnamespace"
+    " UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY "
+    "1, 2"
 )
 
 
@@ -42,7 +44,9 @@ def test_failure_mid_seed_rolls_everything_back(clinic_db: str, scale: str, work
             raise Boom(table)
 
     with pytest.raises(Boom):
-        run_seed(clinic_db, definitions_dir=DEFS, scale=scale, seed=2, workers=workers, progress=explode)
+        run_seed(
+            clinic_db, definitions_dir=DEFS, scale=scale, seed=2, workers=workers, progress=explode
+        )
     assert snapshot(clinic_db) == before
 
 
@@ -55,7 +59,8 @@ def test_a_constraint_the_engine_cannot_see_fails_cleanly(clinic_db: str) -> Non
             "CREATE FUNCTION no_cancel() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
             " IF NEW.status = 'cancelled' THEN RAISE EXCEPTION 'no cancelled appointments'; END IF;"
             " RETURN NEW; END $$;"
-            "CREATE TRIGGER no_cancel BEFORE INSERT ON appointments FOR EACH ROW EXECUTE FUNCTION no_cancel()"
+            "CREATE TRIGGER no_cancel BEFORE INSERT ON appointments FOR EACH ROW EXECUTE FUNCTION "
+            "no_cancel()"
         )
     with pytest.raises(SeedError, match=r"public\.appointments.*no cancelled appointments"):
         run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2)
@@ -74,7 +79,9 @@ def test_ctrl_c_mid_seed_leaves_the_previous_data(clinic_db: str) -> None:
         run_seed({clinic_db!r}, definitions_dir=Path({str(DEFS)!r}), scale="medium", seed=9,
                  workers=2, progress=progress)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     for line in proc.stdout:

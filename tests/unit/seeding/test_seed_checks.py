@@ -13,13 +13,21 @@ def test_in_list_becomes_choices() -> None:
 
 
 def test_domain_value_with_casts() -> None:
-    text = "CHECK (((VALUE)::text = ANY ((ARRAY['YES'::character varying, 'NO'::character varying])::text[])))"
+    text = (
+        "CHECK (((VALUE)::text = ANY ((ARRAY['YES'::character varying,"
+        " 'NO'::character varying])::text[])))"
+    )
     facts = analyse([("d", text)], value_column="answer")
     assert facts.columns["answer"].choices == ("YES", "NO")
 
 
 def test_ranges_and_negative_literals() -> None:
-    facts = analyse([("r", "CHECK (((a >= '-5'::integer) AND (a <= 10)))"), ("t", "CHECK ((total > (0)::numeric))")])
+    facts = analyse(
+        [
+            ("r", "CHECK (((a >= '-5'::integer) AND (a <= 10)))"),
+            ("t", "CHECK ((total > (0)::numeric))"),
+        ]
+    )
     assert facts.columns["a"].lower == ("-5", True)
     assert facts.columns["a"].upper == ("10", True)
     assert facts.columns["total"].lower == ("0", False)
@@ -31,8 +39,13 @@ def test_timestamp_literal_with_multiword_type() -> None:
 
 
 def test_column_relations() -> None:
-    facts = analyse([("a", "CHECK ((ends_at > starts_at))"), ("b", "CHECK ((updated_at >= created_at))")])
-    assert facts.relations == [Relation("starts_at", "ends_at", True), Relation("created_at", "updated_at", False)]
+    facts = analyse(
+        [("a", "CHECK ((ends_at > starts_at))"), ("b", "CHECK ((updated_at >= created_at))")]
+    )
+    assert facts.relations == [
+        Relation("starts_at", "ends_at", True),
+        Relation("created_at", "updated_at", False),
+    ]
 
 
 def test_null_or_rule_keeps_the_rule() -> None:
@@ -42,7 +55,12 @@ def test_null_or_rule_keeps_the_rule() -> None:
 
 
 def test_lengths_and_non_empty() -> None:
-    facts = analyse([("l", "CHECK (((length(b) <= 5) AND (b <> ''::text)))"), ("m", "CHECK ((char_length(b) >= 2))")])
+    facts = analyse(
+        [
+            ("l", "CHECK (((length(b) <= 5) AND (b <> ''::text)))"),
+            ("m", "CHECK ((char_length(b) >= 2))"),
+        ]
+    )
     assert facts.columns["b"].max_length == 5
     assert facts.columns["b"].min_length == 2
     assert "" in facts.columns["b"].excluded

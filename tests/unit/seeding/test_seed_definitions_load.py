@@ -22,7 +22,9 @@ def test_missing_directory_means_no_definitions(tmp_path: Path) -> None:
 
 
 def test_full_format(tmp_path: Path) -> None:
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
 [settings]
 schemas = ["public", "app"]
 exclude = ["countries"]
@@ -38,7 +40,8 @@ bio = { null_fraction = 0.5 }
 
 [tables.posts]
 per_parent = { column = "user_id", min = 0, max = 5 }
-""")  # fmt: skip
+""",
+    )
     defs = load(tmp_path)
     assert defs.schemas == ("public", "app")
     assert defs.exclude == ("countries",)
@@ -51,18 +54,48 @@ per_parent = { column = "user_id", min = 0, max = 5 }
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("[tables.users.columns]\nemail = { provider = 'email', choices = ['a'] }", "table users, column email: give exactly one of"),  # fmt: skip
-        ("[tables.users.columns]\nemail = { provder = 'email' }", "table users, column email: give exactly one of"),  # fmt: skip
-        ("[tables.users.columns]\nage = { range = [1, 2], weights = [1] }", "table users, column age: unknown key 'weights'"),  # fmt: skip
-        ("[tables.users.columns]\nplan = { choices = ['a', 'b'], weights = [1] }", "table users, column plan: weights must be a list of 2"),  # fmt: skip
-        ("[tables.users.columns]\nplan = { choices = [] }", "table users, column plan: choices must be a non-empty"),  # fmt: skip
-        ("[tables.users.columns]\nbio = { null_fraction = 2 }", "table users, column bio: null_fraction must be"),  # fmt: skip
-        ("[tables.users.columns]\nbio = { template = 'x', transform = 'camel' }", "table users, column bio: transform must be"),  # fmt: skip
-        ("[tables.users.columns]\norg = { follow = 'org_id' }", "table users, column org: follow must look like"),  # fmt: skip
+        (
+            "[tables.users.columns]\nemail = { provider = 'email', choices = ['a'] }",
+            "table users, column email: give exactly one of",
+        ),
+        (
+            "[tables.users.columns]\nemail = { provder = 'email' }",
+            "table users, column email: give exactly one of",
+        ),
+        (
+            "[tables.users.columns]\nage = { range = [1, 2], weights = [1] }",
+            "table users, column age: unknown key 'weights'",
+        ),
+        (
+            "[tables.users.columns]\nplan = { choices = ['a', 'b'], weights = [1] }",
+            "table users, column plan: weights must be a list of 2",
+        ),
+        (
+            "[tables.users.columns]\nplan = { choices = [] }",
+            "table users, column plan: choices must be a non-empty",
+        ),
+        (
+            "[tables.users.columns]\nbio = { null_fraction = 2 }",
+            "table users, column bio: null_fraction must be",
+        ),
+        (
+            "[tables.users.columns]\nbio = { template = 'x', transform = 'camel' }",
+            "table users, column bio: transform must be",
+        ),
+        (
+            "[tables.users.columns]\norg = { follow = 'org_id' }",
+            "table users, column org: follow must look like",
+        ),
         ("[tables.users]\nrows = -1", "table users: rows must be"),
         ("[tables.users]\nrowz = 1", "table users: unknown key 'rowz'"),
-        ("[tables.posts]\nper_parent = { column = 'user_id', min = 3, max = 1 }", "table posts: per_parent must look like"),  # fmt: skip
-        ("[tables.posts]\nrows = 1\nper_parent = { column = 'user_id' }", "table posts: give either rows or per_parent"),  # fmt: skip
+        (
+            "[tables.posts]\nper_parent = { column = 'user_id', min = 3, max = 1 }",
+            "table posts: per_parent must look like",
+        ),
+        (
+            "[tables.posts]\nrows = 1\nper_parent = { column = 'user_id' }",
+            "table posts: give either rows or per_parent",
+        ),
     ],
 )
 def test_structure_errors_name_file_table_column(tmp_path: Path, text: str, fragment: str) -> None:
@@ -89,4 +122,12 @@ def test_a_table_defined_twice(tmp_path: Path) -> None:
 def test_clinic_definitions_load() -> None:
     clinic = Path(__file__).resolve().parents[3] / "templates" / "clinic" / "seeds"
     defs = load(clinic)
-    assert set(defs.tables) == {"clinics", "providers", "patients", "appointments", "invoices", "payments", "documents"}  # fmt: skip
+    assert set(defs.tables) == {
+        "clinics",
+        "providers",
+        "patients",
+        "appointments",
+        "invoices",
+        "payments",
+        "documents",
+    }

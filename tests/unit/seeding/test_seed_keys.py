@@ -1,4 +1,4 @@
-"""Key arithmetic: unique UUIDs, parent maps that are stable across scales, injective where needed."""
+"""Key arithmetic: unique UUIDs, parent maps stable across scales, injective where needed."""
 
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ def test_one_to_one_is_injective_including_the_tail() -> None:
         assert None not in picked
         assert len(set(picked)) == capacity
         assert max(picked) < parents  # type: ignore[type-var]
-    small, big = keys.one_to_one_map(99, 1000, 1467, 1467), keys.one_to_one_map(99, 1000, 1467, 14_600)
+    small, big = (
+        keys.one_to_one_map(99, 1000, 1467, 1467),
+        keys.one_to_one_map(99, 1000, 1467, 14_600),
+    )
     assert [small.index(r) for r in range(1000)] == [big.index(r) for r in range(1000)]
 
 
@@ -77,4 +80,6 @@ def test_draws_block_and_at_agree_across_block_edges() -> None:
     d = draws("x")
     run = d.block(BLOCK - 5, 20)
     assert run == [d.at(r) for r in range(BLOCK - 5, BLOCK + 15)]
-    assert Draws(stream_key(1, "t", "x")).block(0, 10) != Draws(stream_key(2, "t", "x")).block(0, 10)
+    assert Draws(stream_key(1, "t", "x")).block(0, 10) != Draws(stream_key(2, "t", "x")).block(
+        0, 10
+    )

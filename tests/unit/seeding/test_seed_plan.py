@@ -19,16 +19,28 @@ INT = PgType(20, "bigint", "int8")
 TEXT = PgType(25, "text", "text")
 
 
-def table(name: str, *cols: Column, fks: tuple[ForeignKey, ...] = (), schema: str = "public") -> Table:
+def table(
+    name: str, *cols: Column, fks: tuple[ForeignKey, ...] = (), schema: str = "public"
+) -> Table:
     ident = Column("id", INT, True, identity="a", sequence=(1, 1))
-    return Table(schema, name, (ident, *cols), (UniqueKey(f"{name}_pkey", ("id",), primary=True),), fks)
+    return Table(
+        schema, name, (ident, *cols), (UniqueKey(f"{name}_pkey", ("id",), primary=True),), fks
+    )
 
 
 def cycle_schema() -> Schema:
-    a = table("a", Column("b_id", INT, False), Column("name", TEXT, True),
-              fks=(ForeignKey("a_b", ("b_id",), "public.b", ("id",)),))  # fmt: skip
-    b = table("b", Column("a_id", INT, True), fks=(ForeignKey("b_a", ("a_id",), "public.a", ("id",)),))
-    c = table("c", Column("a_id", INT, True), fks=(ForeignKey("c_a", ("a_id",), "public.a", ("id",)),))
+    a = table(
+        "a",
+        Column("b_id", INT, False),
+        Column("name", TEXT, True),
+        fks=(ForeignKey("a_b", ("b_id",), "public.b", ("id",)),),
+    )
+    b = table(
+        "b", Column("a_id", INT, True), fks=(ForeignKey("b_a", ("a_id",), "public.a", ("id",)),)
+    )
+    c = table(
+        "c", Column("a_id", INT, True), fks=(ForeignKey("c_a", ("a_id",), "public.a", ("id",)),)
+    )
     other = table("other", schema="audit")
     return Schema({t.qualified: t for t in (a, b, c, other)})
 
@@ -42,11 +54,28 @@ def test_cycle_breaks_at_a_nullable_edge_and_children_follow() -> None:
 
 def test_plan_is_deterministic_and_streams_bytes() -> None:
     schema = cycle_schema()
-    plans = [make_plan(Planner(schema, Definitions(), select(schema, Definitions()), seed=3, scale="medium", kept_rows={})) for _ in range(2)]  # fmt: skip
+    plans = [
+        make_plan(
+            Planner(
+                schema,
+                Definitions(),
+                select(schema, Definitions()),
+                seed=3,
+                scale="medium",
+                kept_rows={},
+            )
+        )
+        for _ in range(2)
+    ]
     first, second = (p.tables[0] for p in plans)
     assert first.rows == 1000
     assert chunk_bytes(first, 0, 500) == chunk_bytes(second, 0, 500)
-    assert chunk_bytes(first, 100, 10) == chunk_bytes(first, 0, 500)[len(chunk_bytes(first, 0, 100)) :][: len(chunk_bytes(first, 100, 10))]  # fmt: skip
+    assert (
+        chunk_bytes(first, 100, 10)
+        == chunk_bytes(first, 0, 500)[len(chunk_bytes(first, 0, 100)) :][
+            : len(chunk_bytes(first, 100, 10))
+        ]
+    )
 
 
 def test_scales() -> None:
@@ -59,7 +88,9 @@ def test_scales() -> None:
         multiplier("huge")
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2", "/var/run/postgresql", ""])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2", "/var/run/postgresql", ""]
+)
 def test_local_hosts_are_accepted(host: str) -> None:
     assert is_loopback(host)
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import struct
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from devenv.seeding.model import PgType
-from devenv.seeding.values import NULL, coerce, display, encoder, inet_payload, numeric_payload, parse_duration
+from devenv.seeding.values import (
+    NULL,
+    coerce,
+    display,
+    encoder,
+    inet_payload,
+    numeric_payload,
+    parse_duration,
+)
 
 
 def t(base: str, typmod: int = -1, **kw: object) -> PgType:
@@ -53,7 +61,7 @@ def test_arrays() -> None:
 def test_coerce_temporal_and_display_round_trip() -> None:
     assert coerce(date(2000, 1, 2), t("date")) == 1
     assert coerce("2000-01-01T00:00:01+00:00", t("timestamptz")) == 1_000_000
-    stamp = coerce(datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc), t("timestamptz"))
+    stamp = coerce(datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC), t("timestamptz"))
     assert display(stamp, t("timestamptz")) == "2024-05-06T07:08:09+00:00"
     assert display(coerce("2024-02-29", t("date")), t("date")) == "2024-02-29"
 
