@@ -21,7 +21,7 @@ from devenv.runners.select import check_switch, other_runtime_with_data, select_
 from devenv.services import HOST, StackContext
 from devenv.services.postgres import admin_conninfo, database_url
 from devenv.settings import Settings
-from devenv.state import load_secrets
+from devenv.state import load_secrets, load_state, save_state
 
 if TYPE_CHECKING:
     from devenv.seeding import ProgressCallback, SeedReport
@@ -88,7 +88,7 @@ def up(inv: Invocation) -> UpResult:
         check_switch(inv.settings, runner, notify=inv.notify)
         start = runner.up(timeout=inv.ready_timeout)
         try:
-            created, applied, buckets, seed = _provision(inv, _context(runner, start))
+            created, applied, buckets, seed = _provision(inv, start, _context(runner, start))
         except BaseException:
             _stop_started(runner, start)
             raise
@@ -110,20 +110,32 @@ def up(inv: Invocation) -> UpResult:
 
 
 def _provision(
-    inv: Invocation, ctx: StackContext
+    inv: Invocation, start: StartReport, ctx: StackContext
 ) -> tuple[bool, tuple[str, ...], tuple[str, ...], SeedReport | None]:
     """Database, migrations, buckets, and a seed when the database is new."""
     settings = inv.settings
     created = database.ensure_database(admin_conninfo(ctx), settings.postgres.database)
     try:
         applied = _migrate(settings, ctx)
-        buckets = objectstore.ensure_buckets(_s3_access(ctx), settings.bucket_names().values())
+        buckets = _ensure_buckets(settings, ctx, recheck="s3" in start.started or created)
         seed = _seed(settings, ctx) if created else None
     except BaseException:
         if created:  # the next `up` then starts from an empty database again and seeds it
             database.drop_database(admin_conninfo(ctx), settings.postgres.database)
         raise
     return created, applied, tuple(buckets), seed
+
+
+def _ensure_buckets(settings: Settings, ctx: StackContext, *, recheck: bool) -> list[str]:
+    """Create missing buckets; skipped when the store kept running and nothing changed."""
+    wanted = sorted(settings.bucket_names().values())
+    state = load_state(settings.state_dir)
+    if not recheck and state.buckets == wanted:
+        return []
+    created = objectstore.ensure_buckets(_s3_access(ctx), wanted)
+    state.buckets = wanted
+    save_state(settings.state_dir, state)
+    return created
 
 
 def _migrate(settings: Settings, ctx: StackContext) -> tuple[str, ...]:

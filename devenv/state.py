@@ -59,6 +59,7 @@ class ProjectState:
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
     postgres_data: str | None = None
     postgres_bin: str | None = None
+    buckets: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Serialize to plain JSON types."""
@@ -75,6 +76,7 @@ class ProjectState:
             processes=procs,
             postgres_data=data.get("postgres_data"),
             postgres_bin=data.get("postgres_bin"),
+            buckets=list(data.get("buckets", [])),
         )
 
 

@@ -72,6 +72,7 @@ class S3Service:
             "-master.telemetry=false",
             "-master.volumeSizeLimitMB=256",
             "-volume.preStopSeconds=0",
+            "-idleTimeout=2",  # graceful stop waits for idle keep-alive connections
         ]
         env = {
             "AWS_ACCESS_KEY_ID": ctx.secrets.s3_access_key,
