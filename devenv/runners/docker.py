@@ -193,13 +193,15 @@ class DockerRunner:
         if not containers:
             return []
         running = [n for n, c in containers.items() if c.status in ("running", "restarting")]
+        names = [n for n in only or containers if n in containers]
+        # rm --volumes: anonymous volumes only (an image's VOLUME that no named volume
+        # covers); the named volumes, which hold the data, stay.
+        if names:
+            self._compose("rm", "--stop", "--force", "--volumes", *names, timeout=120)
         if only is None:
-            self._compose("down", "--remove-orphans", timeout=120)
-        else:
-            names = [n for n in only if n in containers]
-            if names:
-                self._compose("rm", "--stop", "--force", *names, timeout=120)
-        return [n for n in running if only is None or n in only]
+            self._compose("down", "--remove-orphans", timeout=120)  # and the network
+        stopped = [n for n in running if only is None or n in only]
+        return [s.name for s in self.services if s.name in stopped]
 
     def status(self) -> list[ServiceStatus]:
         """Each service's container state, its URL and its volume."""
