@@ -244,7 +244,12 @@ class TableBuilder(SpecialColumns):
             )
         fraction = self.null_fraction(col.name, cdef or self.defs.get(col.name)) if nulls else 0.0
         enc = encoder(col.type)
-        table = build_table(kept, enc, weights=weights, null_fraction=fraction)
+        # Columns that draw from the same values share one table (less memory, fewer encodes).
+        shared = (id(made), col.type, repr(rules), fraction, tuple(weights or ()), len(kept))
+        table = self.p.pool_cache.get(shared)
+        if table is None:
+            table = build_table(kept, enc, weights=weights, null_fraction=fraction)
+            self.p.pool_cache[shared] = table
         draws = Draws(self.p.key(self.q, col.name))
         return PoolGen(col.name, enc, table, draws)
 

@@ -80,8 +80,7 @@ class PoolGen(Gen):
 
     def raw(self, blk: Block) -> list[Any]:
         """Look the draws up in the raw table."""
-        table = self.table.raw
-        return [table[i] for i in self._idx(blk)]
+        return self.table.values(self._idx(blk))
 
     def enc(self, blk: Block) -> list[bytes]:
         """Look the draws up in the pre-encoded table (the hot path)."""
@@ -89,7 +88,7 @@ class PoolGen(Gen):
 
     def at(self, row: int) -> Any:
         """Return one row's value."""
-        return self.table.raw[self.draws.at(row)]
+        return self.table.value(self.draws.at(row))
 
 
 class RowGen(Gen):

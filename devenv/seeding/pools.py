@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from devenv.resources import resource_dir
@@ -26,20 +27,32 @@ def pairs(name: str) -> tuple[tuple[str, str], ...]:
 
 
 class Table:
-    """A draw table: index i (a uint16 draw) maps to raw value raw[i] and binary field enc[i].
+    """A draw table: slot i (a uint16 draw) holds one of a few distinct values.
 
-    Each distinct value is encoded once, lazily, so a small seed pays only for what it draws.
+    Each distinct value is encoded once, lazily, so a small seed pays only for what it draws;
+    slots are stored compactly so many tables stay cheap in memory.
     """
 
-    __slots__ = ("_encode", "_missing", "_slot", "_values", "enc", "raw")
+    __slots__ = ("_encode", "_encoded", "_missing", "_slot", "_values", "enc")
 
-    def __init__(self, values: list[Any], slots: list[int], encode: Callable[[Any], bytes]) -> None:
+    def __init__(
+        self, values: list[Any], slots: Sequence[int], encode: Callable[[Any], bytes]
+    ) -> None:
         self._values = values
-        self._slot = slots
-        self.raw = [values[i] for i in slots]
-        self.enc: list[bytes | None] = [None] * len(slots)
-        self._missing = len(slots)
+        self._slot = array("H" if len(values) <= 65536 else "I", slots)
+        self._encoded: list[bytes | None] = [None] * len(values)
+        self.enc: list[bytes | None] = [None] * len(self._slot)
+        self._missing = len(self._slot)
         self._encode = encode
+
+    def values(self, idx: Sequence[int]) -> list[Any]:
+        """Return the raw values of the drawn slots."""
+        values, slot = self._values, self._slot
+        return [values[slot[i]] for i in idx]
+
+    def value(self, i: int) -> Any:
+        """Return the raw value of one slot."""
+        return self._values[self._slot[i]]
 
     def fields(self, idx: Sequence[int]) -> list[bytes]:
         """Return the encoded fields of the drawn slots."""
@@ -50,19 +63,23 @@ class Table:
 
     def fill(self) -> None:
         """Encode every slot now (before worker processes fork, so they share the work)."""
-        self._fill(range(len(self.enc)))
+        if self._missing:
+            self._fill(range(len(self.enc)))
 
-    def _fill(self, slots: Any) -> None:
-        encoded: dict[int, bytes] = {}
-        values, slot_of, encode, enc = self._values, self._slot, self._encode, self.enc
+    def _fill(self, slots: Iterable[int]) -> None:
+        encoded, values, slot_of, encode, enc = (
+            self._encoded, self._values, self._slot, self._encode, self.enc,
+        )  # fmt: skip
         for i in slots:
+            if enc[i] is not None:
+                continue
             v = slot_of[i]
-            field = encoded.get(v)
+            field = encoded[v]
             if field is None:
                 value = values[v]
                 field = encoded[v] = NULL if value is None else encode(value)
             enc[i] = field
-        self._missing = sum(1 for e in enc if e is None)
+            self._missing -= 1
 
 
 def build_table(

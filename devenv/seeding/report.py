@@ -45,8 +45,12 @@ class SeedReport:
 
 
 def peak_rss_mb() -> float:
-    """Return the peak resident memory of this process and its reaped children, in MB."""
+    """Return the seeding process tree's peak memory in MB: own peak plus the largest child's.
+
+    Worker processes are forked from this one and share most of its pages, so adding the largest
+    child's peak (which counts those shared pages again) bounds the tree from above.
+    """
     scale = 1 if sys.platform == "darwin" else 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
-    return max(own, children) / 1e6
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return (own + child) / 1e6

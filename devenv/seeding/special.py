@@ -260,7 +260,7 @@ class SpecialColumns(DerivedColumns):
         return RowGen(
             col.name,
             encoder(col.type),
-            lambda r: [table.raw[mix(key, r * 4 + j) & 0xFFFF] for j in range(mix(key, r) % 4)],
+            lambda r: [table.value(mix(key, r * 4 + j) & 0xFFFF) for j in range(mix(key, r) % 4)],
         )
 
     def object_spec(self) -> Any:

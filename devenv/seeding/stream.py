@@ -13,7 +13,7 @@ from multiprocessing.pool import AsyncResult
 from devenv.seeding.gens import Block, PoolGen
 from devenv.seeding.planning import Plan, TablePlan
 
-CHUNK = 16384
+CHUNK = 8192
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 TRAILER = b"\xff\xff"
 Task = tuple[int, int, int]
@@ -81,7 +81,7 @@ def stream(plan: Plan, workers: int) -> Iterator[tuple[Task, bytes]]:
             todo = tasks(plan)
             for task in todo:
                 pending.append((task, pool.apply_async(_work, (task,))))
-                if len(pending) >= 4 * workers + 4:
+                if len(pending) >= 2 * workers + 2:
                     break
             while pending:
                 task, result = pending.popleft()

@@ -20,9 +20,10 @@ TEXT = PgType(25, "text", "text")
 
 def test_table_weights_and_nulls() -> None:
     table = build_table(["a", "b"], encoder(TEXT), weights=[3, 1], null_fraction=0.25)
-    assert len(table.raw) == TABLE_SIZE
-    assert table.raw.count(None) == TABLE_SIZE // 4
-    assert table.raw.count("a") == 3 * table.raw.count("b")
+    raw = table.values(range(TABLE_SIZE))
+    assert len(raw) == TABLE_SIZE
+    assert raw.count(None) == TABLE_SIZE // 4
+    assert raw.count("a") == 3 * raw.count("b")
     fields = table.fields(range(TABLE_SIZE))
     assert fields.count(NULL) == TABLE_SIZE // 4
 

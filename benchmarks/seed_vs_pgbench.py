@@ -1,0 +1,204 @@
+"""devenv seed --scale large (clinic example) vs `pgbench -i` loading as many rows, one server.
+
+Starts a throwaway PostgreSQL 15 (as the `postgres` OS user), then alternates, `--runs` times:
+  - devenv's seed in a fresh Python process (so its peak RSS is the seeding process tree's own), and
+  - `pgbench -i -s N`, with N chosen so pgbench_accounts gets as many rows as devenv loaded.
+Prints each one's rows/s (best run), their ratio, devenv's time and peak RSS, and the targets.
+The server is stopped by pid at the end, whatever happens.
+
+    .venv/bin/python benchmarks/seed_vs_pgbench.py [--runs 3] [--tuned] [--scale large]
+
+`--tuned` starts the server with wal_level=minimal (what a throwaway dev database can afford);
+both loaders then skip WAL for their freshly truncated tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_BIN = Path(os.environ.get("DEVENV_PG_BIN", "/usr/lib/postgresql/15/bin"))
+CLINIC = ROOT / "templates" / "clinic"
+TUNED = ["-c", "wal_level=minimal", "-c", "max_wal_senders=0"]
+
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    from pathlib import Path
+    started = time.perf_counter()
+    from devenv.seeding import run_seed
+    report = run_seed(sys.argv[1], definitions_dir=Path(sys.argv[2]), scale=sys.argv[3], seed=1)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"rows": report.rows, "seconds": report.seconds, "workers": report.workers,
+                      "process_seconds": time.perf_counter() - started,
+                      "rss_self_mb": own, "rss_child_mb": child, "phases": report.phases,
+                      "tables": {t.name: t.rows for t in report.tables}}))
+""")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A throwaway PostgreSQL, started as the `postgres` OS user and stopped by pid."""
+
+    def __init__(self, *, tuned: bool) -> None:
+        user = pwd.getpwnam("postgres")
+        self.root = Path(tempfile.mkdtemp(dir="/tmp", prefix="devenv-bench-"))
+        os.chown(self.root, user.pw_uid, user.pw_gid)
+        self.port = free_port()
+        data = self.root / "data"
+        subprocess.run(
+            [
+                str(PG_BIN / "initdb"),
+                "--no-sync",
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-D",
+                str(data),
+            ],
+            user="postgres",
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        argv = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(self.port)]
+        argv += ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
+        argv += ["-c", "autovacuum=off", *(TUNED if tuned else [])]
+        self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            argv, user="postgres", stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(self.conninfo("postgres"), connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise
+                time.sleep(0.1)
+
+    def conninfo(self, dbname: str) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def prepare(server: Server) -> None:
+    with psycopg.connect(server.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE clinic")
+        conn.execute("CREATE DATABASE bench")
+    with psycopg.connect(server.conninfo("clinic")) as conn:
+        for path in sorted((CLINIC / "migrations").glob("*.sql")):
+            conn.execute(path.read_text())  # type: ignore[call-overload]
+
+
+def run_devenv(server: Server, scale: str) -> dict[str, Any]:
+    began = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, server.conninfo("clinic"), str(CLINIC / "seeds"), scale],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - began
+    return result
+
+
+def run_pgbench(server: Server, scale: int) -> float:
+    argv = [str(PG_BIN / "pgbench"), "-i", "-q", "-s", str(scale), "-h", "127.0.0.1"]
+    argv += ["-p", str(server.port), "-U", "postgres", "bench"]
+    began = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--tuned", action="store_true", help="wal_level=minimal on the server")
+    args = parser.parse_args()
+    server = Server(tuned=args.tuned)
+    try:
+        prepare(server)
+        seeds, benches = [], []
+        for _ in range(args.runs):
+            seeds.append(run_devenv(server, args.scale))
+            rows = int(seeds[-1]["rows"])
+            pgbench_scale = max(1, round(rows / 100_000))
+            benches.append(run_pgbench(server, pgbench_scale))
+    finally:
+        server.stop()
+    report(seeds, benches, pgbench_scale, tuned=args.tuned)
+    return 0
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, tuned: bool) -> None:
+    best = min(seeds, key=lambda r: float(r["seconds"]))
+    rows, seconds = int(best["rows"]), float(best["seconds"])
+    bench_rows = 100_000 * scale + 11 * scale
+    bench_seconds = min(benches)
+    ours, theirs = rows / seconds, bench_rows / bench_seconds
+    rss = max(float(r["rss_self_mb"]) + int(r["workers"]) * float(r["rss_child_mb"]) for r in seeds)
+    one_million = seconds * 1_000_000 / rows
+    settings = "wal_level=minimal" if tuned else "default settings"
+    seed_runs = ", ".join(f"{float(r['seconds']):.2f}s" for r in seeds)
+    bench_runs = ", ".join(f"{b:.2f}s" for b in benches)
+    phases = ", ".join(f"{name} {secs:.2f}s" for name, secs in best["phases"])
+    lines = [
+        f"server: PostgreSQL 15, {settings}, the same server for both",
+        f"devenv seed --scale large (clinic), best of {len(seeds)}: {rows:,} rows"
+        f" in {seconds:.2f} s = {ours:,.0f} rows/s",
+        f"  process incl. Python start and imports: {float(best['wall_seconds']):.2f} s;"
+        f" workers {best['workers']}; runs: {seed_runs}",
+        f"  phases: {phases}",
+        f"pgbench -i -s {scale}, best of {len(benches)}: {bench_rows:,} rows"
+        f" in {bench_seconds:.2f} s = {theirs:,.0f} rows/s; runs: {bench_runs}",
+        f"ratio devenv/pgbench: {ours / theirs:.2f}"
+        f" (target >= 0.33: {verdict(ours / theirs >= 1 / 3)})",
+        f"time for 1M rows: {one_million:.2f} s (target < 5 s: {verdict(one_million < 5)})",
+        f"peak RSS, seeding process tree: {rss:.0f} MB (target <= 300 MB: {verdict(rss <= 300)})",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
