@@ -35,11 +35,21 @@ def next_free(preferred: int, *, avoid: Collection[int] = (), span: int = 100) -
     )
 
 
+def _ephemeral_start() -> int:
+    """The lowest port the kernel hands to outgoing connections (they must not take ours)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as handle:
+            return int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_pair(*, avoid: Collection[int] = (), rng: random.Random | None = None) -> int:
-    """A free port whose gRPC companion (port + 10000) is free too."""
+    """A free port whose gRPC companion (port + 10000) is free too, both below ephemeral ports."""
     pick = rng or random.Random()  # noqa: S311 - not security related
+    top = max(_ephemeral_start() - GRPC_OFFSET - 1, 11000)
     for _ in range(200):
-        port = pick.randint(20000, 45000)
+        port = pick.randint(10000, top)
         if port in avoid or port + GRPC_OFFSET in avoid:
             continue
         if is_free(port) and is_free(port + GRPC_OFFSET):
