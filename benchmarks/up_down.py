@@ -21,31 +21,57 @@ from pathlib import Path
 def devenv(*args: str, env: dict[str, str]) -> float:
     """Run one devenv command and return its wall time; fail loudly on error."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "devenv", *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "devenv", *args], env=env, capture_output=True, text=True
+    )
     took = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"devenv {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return took
 
 
-def measure(runs: int, runtime: str) -> dict[str, list[float]]:
-    """Cold up, then (down, warm up) pairs, in fresh projects."""
+STEPS = ("up cold", "up warm", "down", "up no-op")
+TARGETS = {"up cold": 8.0, "up warm": 2.0}
+
+
+def bench_env(runtime: str) -> dict[str, str]:
+    """This process's environment without cloud or devenv settings, one runtime forced."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEVENV_"))}
     env["DEVENV_RUNTIME"] = runtime
-    times: dict[str, list[float]] = {"up cold": [], "up warm": [], "down": [], "up no-op": []}
+    return env
+
+
+def measure(runs: int, runtime: str) -> dict[str, list[float]]:
+    """Cold up, no-op up, down and warm up, once per fresh project, `runs` times."""
+    times: dict[str, list[float]] = {step: [] for step in STEPS}
     for _ in range(runs):
-        project = Path(tempfile.mkdtemp(prefix="devenv-bench-", dir="/tmp"))
-        project.chmod(0o755)
-        try:
-            devenv("init", "--example", "-C", str(project), env=env)
-            times["up cold"].append(devenv("up", "-C", str(project), env=env))
-            times["up no-op"].append(devenv("up", "-C", str(project), env=env))
-            times["down"].append(devenv("down", "-C", str(project), env=env))
-            times["up warm"].append(devenv("up", "-C", str(project), env=env))
-            devenv("destroy", "--yes", "-C", str(project), env=env)
-        finally:
-            shutil.rmtree(project, ignore_errors=True)
+        for step, took in measure_once(bench_env(runtime)).items():
+            times[step].append(took)
     return times
+
+
+def measure_once(env: dict[str, str]) -> dict[str, float]:
+    """One fresh example project: up (cold), up (no-op), down, up (warm), then destroy."""
+    project = Path(tempfile.mkdtemp(prefix="devenv-bench-", dir="/tmp"))
+    project.chmod(0o755)
+    took: dict[str, float] = {}
+    try:
+        devenv("init", "--example", "-C", str(project), env=env)
+        try:
+            took["up cold"] = devenv("up", "-C", str(project), env=env)
+            took["up no-op"] = devenv("up", "-C", str(project), env=env)
+            took["down"] = devenv("down", "-C", str(project), env=env)
+            took["up warm"] = devenv("up", "-C", str(project), env=env)
+        finally:
+            devenv("destroy", "--yes", "-C", str(project), env=env)
+    finally:
+        shutil.rmtree(project, ignore_errors=True)
+    return took
+
+
+def summary(values: list[float]) -> str:
+    """Median with min and max."""
+    return f"{statistics.median(values):5.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
@@ -55,13 +81,14 @@ def main() -> None:
     parser.add_argument("--runtime", default="native", choices=["native", "docker"])
     args = parser.parse_args()
     times = measure(args.runs, args.runtime)
-    targets = {"up cold": 8.0, "up warm": 2.0}
-    print(f"runtime {args.runtime}, {args.runs} runs, medians:")
+    print(f"runtime {args.runtime}, {args.runs} runs, median (min-max) in seconds:")
     for name, values in times.items():
-        median = statistics.median(values)
-        target = targets.get(name)
-        verdict = "" if target is None else f"  target <= {target:.0f} s: {'met' if median <= target else 'MISSED'}"
-        print(f"  {name:9s} {median:6.2f} s  (min {min(values):.2f}, max {max(values):.2f}){verdict}")
+        target = TARGETS.get(name)
+        met = target is not None and statistics.median(values) <= target
+        verdict = (
+            "" if target is None else f"  target <= {target:.0f} s: {'met' if met else 'MISSED'}"
+        )
+        print(f"  {name:9s} {summary(values)}{verdict}")
 
 
 if __name__ == "__main__":
