@@ -66,6 +66,9 @@ def _confirm(question: str, *, yes: bool) -> None:
 def init(
     project: ProjectOpt = Path("."),
     example: Annotated[bool, typer.Option("--example", help="Write the clinic example.")] = False,
+    supabase: Annotated[
+        bool, typer.Option("--supabase", help="The clinic example with its Supabase flavour.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a starter project (or the clinic example) here.
@@ -74,7 +77,7 @@ def init(
     """
     from devenv.project import init_project
 
-    views.init_done(init_project(project, example=example, force=force))
+    views.init_done(init_project(project, example=example, supabase=supabase, force=force))
 
 
 @app.command()
@@ -240,6 +243,27 @@ def check(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
     views.guard_report(report, as_json=json_out)
     if not report.clean:
         raise typer.Exit(3)
+
+
+@app.command("sql")
+def sql_cmd(
+    query: Annotated[str, typer.Argument(help="The SQL to run.")],
+    project: ProjectOpt = Path("."),
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="A user's email or id, or anon / service_role.", show_default=False
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run SQL on the local database, optionally as a Supabase user so that RLS applies.
+
+    Example: devenv sql --as ada@example.com "select * from notes"
+    """
+    from devenv.lifecycle import run_sql
+
+    views.query_result(run_sql(_invocation(project), query, as_user=as_user), as_json=json_out)
 
 
 @app.command("compose")

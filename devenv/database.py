@@ -20,7 +20,8 @@ def ensure_database(admin_conninfo: str, name: str) -> bool:
     if database_exists(admin_conninfo, name):
         return False
     with _admin(admin_conninfo) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        # template0: the maintenance connection may sit on template1
+        conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(name)))
     return True
 
 
@@ -41,3 +42,9 @@ def _admin(conninfo: str) -> psycopg.Connection[tuple[object, ...]]:
             f"could not connect to the local PostgreSQL: {exc}".strip(),
             hint="Run `devenv status`; if postgres is not running, `devenv up`.",
         ) from exc
+
+
+def run_script(conninfo: str, script: bytes) -> None:
+    """Run a multi-statement SQL script in one transaction."""
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(script)

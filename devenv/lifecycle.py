@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psycopg
+
 from devenv import database, migrations, objectstore
 from devenv.envfile import ENV_FILE, ensure_gitignored, user_section, write_env_file
-from devenv.errors import ConfigError
+from devenv.errors import CommandFailed, ConfigError, ServiceNotReady
 from devenv.guard import Finding, GuardReport, ensure_clean, require_local, scan
 from devenv.guard.report import describe
 from devenv.lock import project_lock
@@ -24,6 +26,7 @@ from devenv.settings import Settings
 from devenv.state import load_secrets, load_state, save_state
 
 if TYPE_CHECKING:
+    from devenv.rls import QueryResult
     from devenv.seeding import ProgressCallback, SeedReport
 
 log = logging.getLogger(__name__)
@@ -88,7 +91,9 @@ def up(inv: Invocation) -> UpResult:
         check_switch(inv.settings, runner, notify=inv.notify)
         start = runner.up(timeout=inv.ready_timeout)
         try:
-            created, applied, buckets, seed = _provision(inv, start, _context(runner, start))
+            created, applied, buckets, seed = _provision(
+                inv, start, _context(runner, start), runtime=runner.name
+            )
         except BaseException:
             _stop_started(runner, start)
             raise
@@ -110,15 +115,18 @@ def up(inv: Invocation) -> UpResult:
 
 
 def _provision(
-    inv: Invocation, start: StartReport, ctx: StackContext
+    inv: Invocation, start: StartReport, ctx: StackContext, *, runtime: str
 ) -> tuple[bool, tuple[str, ...], tuple[str, ...], SeedReport | None]:
     """Database, migrations, buckets, and a seed when the database is new."""
     settings = inv.settings
     created = database.ensure_database(admin_conninfo(ctx), settings.postgres.database)
     try:
-        applied = _migrate(settings, ctx)
+        report = _migrate(settings, ctx, runtime=runtime)
+        applied = report.applied
         buckets = _ensure_buckets(settings, ctx, recheck="s3" in start.started or created)
-        seed = _seed(settings, ctx) if created else None
+        # A new database, or an existing empty one (such as `postgres`) migrated for the first time.
+        fresh = created or (report.already == 0 and bool(applied))
+        seed = _seed(settings, ctx) if fresh else None
     except BaseException:
         if created:  # the next `up` then starts from an empty database again and seeds it
             database.drop_database(admin_conninfo(ctx), settings.postgres.database)
@@ -138,10 +146,14 @@ def _ensure_buckets(settings: Settings, ctx: StackContext, *, recheck: bool) -> 
     return created
 
 
-def _migrate(settings: Settings, ctx: StackContext) -> tuple[str, ...]:
-    """Apply pending migrations to the project's database."""
+def _migrate(settings: Settings, ctx: StackContext, *, runtime: str) -> migrations.MigrationReport:
+    """Apply pending migrations; natively, the Supabase database surface comes first."""
+    if settings.supabase.enabled and runtime == "native":
+        from devenv.services.supabase import surface_sql
+
+        database.run_script(database_url(ctx), surface_sql())
     found = migrations.discover(settings.migrations_dir)
-    return migrations.apply(database_url(ctx), found).applied
+    return migrations.apply(database_url(ctx), found)
 
 
 def _seed(
@@ -217,7 +229,7 @@ def reset(inv: Invocation) -> ResetResult:
         require_local(admin_conninfo(ctx), what="the database to reset")
         database.drop_database(admin_conninfo(ctx), settings.postgres.database)
         database.ensure_database(admin_conninfo(ctx), settings.postgres.database)
-        applied = _migrate(settings, ctx)
+        applied = _migrate(settings, ctx, runtime=runner.name).applied
         access = _s3_access(ctx)
         require_local(f"http://{access.endpoint}", what="the buckets to empty")
         deleted = objectstore.empty_buckets(access, settings.bucket_names().values())
@@ -235,6 +247,24 @@ def seed(inv: Invocation, *, progress: ProgressCallback | None = None) -> SeedRe
         check_switch(inv.settings, runner, notify=inv.notify)
         ctx = _context(runner, runner.up(timeout=inv.ready_timeout))
         return _seed(inv.settings, ctx, progress=progress)
+
+
+def run_sql(inv: Invocation, query: str, *, as_user: str | None = None) -> QueryResult:
+    """Run SQL on the local database, optionally as a Supabase user (RLS applies)."""
+    from devenv.rls import query_as
+
+    ctx = _runner(inv).context()
+    url = database_url(ctx)
+    require_local(url, what="the database to query")
+    try:
+        return query_as(url, as_user, query)
+    except psycopg.OperationalError as exc:
+        raise ServiceNotReady(
+            f"could not connect to the local PostgreSQL: {exc}".strip(),
+            hint="Run `devenv up` first.",
+        ) from exc
+    except psycopg.Error as exc:
+        raise CommandFailed(f"the query failed: {exc}".strip(), hint="Check the SQL.") from exc
 
 
 def scan_credentials(inv: Invocation) -> GuardReport:

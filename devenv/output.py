@@ -76,7 +76,7 @@ def to_jsonable(value: Any) -> Any:
 
 def emit_json(value: Any) -> None:
     """Print one JSON document on stdout."""
-    _out.out(redact(json.dumps(to_jsonable(value), indent=2, sort_keys=False)), highlight=False)
+    _out.out(redact(json.dumps(to_jsonable(value), indent=2, default=str)), highlight=False)
 
 
 def line(text: str = "") -> None:

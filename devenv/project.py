@@ -12,6 +12,7 @@ from devenv.settings import sanitize_name
 from devenv.state import write_atomic
 
 EXAMPLE = "clinic"
+SUPABASE_OVERLAY = "clinic-supabase"  # laid over the clinic example by `init --example --supabase`
 STARTER = "starter"
 
 
@@ -24,12 +25,19 @@ class InitResult:
     written: tuple[Path, ...]
 
 
-def init_project(project_dir: Path, *, example: bool = False, force: bool = False) -> InitResult:
+def init_project(
+    project_dir: Path, *, example: bool = False, supabase: bool = False, force: bool = False
+) -> InitResult:
     """Copy a template into the project; refuse to overwrite anything without force."""
-    template = EXAMPLE if example else STARTER
-    source = resource_dir("templates") / template
-    files = sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    targets = [(p, project_dir / p.relative_to(source)) for p in files]
+    layers = [EXAMPLE, SUPABASE_OVERLAY] if supabase else [EXAMPLE if example else STARTER]
+    sources: dict[Path, Path] = {}  # target -> source; a later layer replaces an earlier file
+    for layer in layers:
+        root = resource_dir("templates") / layer
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                sources[project_dir / path.relative_to(root)] = path
+    targets = [(src, dst) for dst, src in sources.items()]
+    template = layers[0] + (" (Supabase flavour)" if supabase else "")
     existing = [t for _, t in targets if t.exists()]
     if existing and not force:
         shown = ", ".join(str(t.relative_to(project_dir)) for t in existing[:5])

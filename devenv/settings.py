@@ -103,8 +103,12 @@ class Settings:
 
     @property
     def migrations_dir(self) -> Path:
-        """The migrations directory, resolved against the project."""
-        return self.project_dir / self.migrations.dir
+        """The migrations directory; a Supabase CLI layout (supabase/migrations) is found too."""
+        configured = self.project_dir / self.migrations.dir
+        supabase_layout = self.project_dir / "supabase" / "migrations"
+        if not configured.is_dir() and supabase_layout.is_dir():
+            return supabase_layout
+        return configured
 
     @property
     def seeds_dir(self) -> Path:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from devenv.guard import Finding, GuardReport
     from devenv.lifecycle import ComposeResult, ResetResult, UpResult
     from devenv.project import InitResult
+    from devenv.rls import QueryResult
     from devenv.runners import ServiceStatus
     from devenv.seeding import SeedReport
 
@@ -201,6 +202,22 @@ def _acknowledged(findings: Sequence[Finding]) -> None:
         output.notice(
             f"Acknowledged in devenv.toml: {f.fingerprint} ({f.provider} {f.kind} at {f.source})"
         )
+
+
+def query_result(result: QueryResult, *, as_json: bool) -> None:
+    """Rows as a table (or JSON objects), then the command status."""
+    if as_json:
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        output.emit_json({"columns": list(result.columns), "rows": rows, "status": result.status})
+        return
+    if result.columns:
+        output.table("", list(result.columns), [[_cell(v) for v in row] for row in result.rows])
+    output.line(f"({result.status})")
+
+
+def _cell(value: object) -> str:
+    """How one value shows in a table."""
+    return "NULL" if value is None else str(value)
 
 
 def compose_done(result: ComposeResult, *, stdout: bool) -> None:

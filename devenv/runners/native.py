@@ -43,7 +43,8 @@ class NativeRunner:
         self.secrets = secrets
         self.state_dir = settings.state_dir
         self.notify = notify or (lambda _msg: None)
-        self.services = stack_services(settings)
+        self.services = tuple(s for s in stack_services(settings) if s.runs_natively)
+        self.docker_only = tuple(s for s in stack_services(settings) if not s.runs_natively)
 
     # -- paths -----------------------------------------------------------------------------
 
@@ -92,6 +93,10 @@ class NativeRunner:
                     detail=detail,
                 )
             )
+        for service in self.docker_only:
+            url = service.url(ctx)
+            note = "with --runtime docker"
+            out.append(ServiceStatus(name=service.name, state="docker only", url=url, detail=note))
         return out
 
     def up(self, *, timeout: float) -> StartReport:

@@ -13,7 +13,12 @@ from devenv.state import Secrets, load_state
 
 def stack_services(settings: Settings) -> tuple[Service, ...]:
     """The services a project's stack is made of, in start order."""
-    return (s3_service.SERVICE, pg_service.SERVICE)
+    base: tuple[Service, ...] = (s3_service.SERVICE, pg_service.SERVICE)
+    if not settings.supabase.enabled:
+        return base
+    from devenv.services import supabase
+
+    return (*base, *supabase.SERVICES)
 
 
 def resolve_runtime(settings: Settings, *, notify: Notify) -> str:

@@ -48,7 +48,13 @@ class NativeCommand:
 class Service(Protocol):
     """The interface every service module implements."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The service's name in commands, status and compose."""
+
+    @property
+    def runs_natively(self) -> bool:
+        """False when the service exists only in the Docker runtime."""
 
     def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
         """Preferred host ports by key in one runtime; 0 means 'any free port' (internal)."""

@@ -29,6 +29,7 @@ class PostgresService:
     """PostgreSQL, natively from system or embedded binaries, or as the official image."""
 
     name = "postgres"
+    runs_natively = True
 
     def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
         """One public port: the database."""
@@ -99,8 +100,9 @@ def database_url(ctx: StackContext, *, database: str | None = None) -> str:
 
 
 def admin_conninfo(ctx: StackContext) -> str:
-    """A URL to the `postgres` maintenance database, for creating and dropping databases."""
-    return database_url(ctx, database="postgres")
+    """A URL to a maintenance database other than the project's, to create and drop it."""
+    other = "template1" if ctx.settings.postgres.database == "postgres" else "postgres"
+    return database_url(ctx, database=other)
 
 
 SERVICE = PostgresService()

@@ -20,6 +20,7 @@ class S3Service:
     """An S3 endpoint with per-project keys on 127.0.0.1."""
 
     name = "s3"
+    runs_natively = True
 
     def port_keys(self, settings: Settings, *, native: bool) -> dict[str, int]:
         """The S3 port; natively also weed's internal ports, in Docker MinIO's console."""
