@@ -344,17 +344,20 @@ def test_engine_that_does_not_answer_is_exit_11(
 
 @pytest.fixture
 def second_engine() -> Iterator[EngineConfig]:
-    """A second private dockerd (no bridge, no iptables) that a test may stop or lock out."""
+    """A second private dockerd (no iptables) that a test may stop or lock out."""
     root = Path(tempfile.mkdtemp(prefix="devenv-e2-", dir="/tmp"))  # short: unix socket paths
-    config = EngineConfig(
-        data_root=root / "data", run_dir=root / "run", iptables=False, extra_args=("--bridge=none",)
-    )
+    # Not --bridge=none: with it, dockerd deletes the host's docker0 at start, which breaks
+    # the first engine's default bridge. Left alone, it adopts docker0 as it is.
+    config = EngineConfig(data_root=root / "data", run_dir=root / "run", iptables=False)
+    bridge = Path("/sys/class/net/docker0")
+    had_bridge = bridge.exists()
     running = start_engine(config)
     try:
         yield config
     finally:
         stop_engine(running)  # by its pid; a no-op when the test already stopped it
         shutil.rmtree(root, ignore_errors=True)
+    assert bridge.exists() or not had_bridge, "the second engine removed docker0"
 
 
 def test_permission_denied_then_a_really_stopped_engine(
