@@ -8,7 +8,8 @@ The server is stopped by pid at the end, whatever happens.
 
     .venv/bin/python benchmarks/seed_vs_pgbench.py [--runs 3] [--tuned] [--scale large]
 
-`--tuned` starts the server with wal_level=minimal (what a throwaway dev database can afford);
+`--tuned` starts the server with wal_level=minimal and fsync=off (what a throwaway dev database
+can afford);
 both loaders then skip WAL for their freshly truncated tables.
 """
 
@@ -34,14 +35,16 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("DEVENV_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CLINIC = ROOT / "templates" / "clinic"
-TUNED = ["-c", "wal_level=minimal", "-c", "max_wal_senders=0"]
+TUNED = ["-c", "wal_level=minimal", "-c", "max_wal_senders=0", "-c", "fsync=off"]
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
     started = time.perf_counter()
     from devenv.seeding import run_seed
-    report = run_seed(sys.argv[1], definitions_dir=Path(sys.argv[2]), scale=sys.argv[3], seed=1)
+    workers = int(sys.argv[4]) if sys.argv[4] != "auto" else None
+    report = run_seed(sys.argv[1], definitions_dir=Path(sys.argv[2]), scale=sys.argv[3], seed=1,
+                      workers=workers)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"rows": report.rows, "seconds": report.seconds, "workers": report.workers,
@@ -123,10 +126,18 @@ def prepare(server: Server) -> None:
             conn.execute(path.read_text())  # type: ignore[call-overload]
 
 
-def run_devenv(server: Server, scale: str) -> dict[str, Any]:
+def run_devenv(server: Server, scale: str, workers: str) -> dict[str, Any]:
     began = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, server.conninfo("clinic"), str(CLINIC / "seeds"), scale],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            server.conninfo("clinic"),
+            str(CLINIC / "seeds"),
+            scale,
+            workers,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -151,13 +162,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", default="large")
     parser.add_argument("--tuned", action="store_true", help="wal_level=minimal on the server")
+    parser.add_argument("--workers", default="auto", help="devenv worker processes (default: auto)")
     args = parser.parse_args()
     server = Server(tuned=args.tuned)
     try:
         prepare(server)
         seeds, benches = [], []
         for _ in range(args.runs):
-            seeds.append(run_devenv(server, args.scale))
+            seeds.append(run_devenv(server, args.scale, args.workers))
             rows = int(seeds[-1]["rows"])
             pgbench_scale = max(1, round(rows / 100_000))
             benches.append(run_pgbench(server, pgbench_scale))

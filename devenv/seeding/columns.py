@@ -140,7 +140,8 @@ class TableBuilder(SpecialColumns):
         self.copy.append(name)
         if fk is not None and (self.q, fk.name) in self.p.scope.deferred:
             self.deferred[name] = fk
-            self.gens[f"{name}\x00deferred"] = gen
+            gen.column = f"{name}\x00deferred"
+            self.gens[gen.column] = gen
             self.gens[name] = ConstGen(name, gen.encode, None)
 
     def _value(self, col: Column, cdef: ColumnDef | None) -> Gen | None:
@@ -175,12 +176,7 @@ class TableBuilder(SpecialColumns):
         enc = encoder(col.type)
         value_at = self.p.value_at(fk.ref_table, ref)
         return ForeignGen(
-            col.name,
-            enc,
-            fk.name,
-            self.maps[fk.name],
-            value_at,
-            self.p.field_at(fk.ref_table, ref, enc),
+            col.name, enc, fk.name, self.maps[fk.name], value_at, self.p.source(fk.ref_table, ref)
         )
 
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:

@@ -26,7 +26,7 @@ from devenv.seeding.report import ProgressCallback, SeedReport, TableReport, pea
 from devenv.seeding.s3sink import ObjectSink, S3Target, Upload
 from devenv.seeding.scope import select
 from devenv.seeding.sink import PostgresSink, ident
-from devenv.seeding.stream import CHUNK, chunk_bytes, stream
+from devenv.seeding.stream import CHUNK, ChunkStream, chunk_bytes
 from devenv.seeding.values import coerce
 
 log = logging.getLogger(__name__)
@@ -171,38 +171,42 @@ def _load(
     """Truncate, COPY every table in order, fill deferred edges and restore keys."""
     sink = PostgresSink(conn)
     names = [t.name for t in plan.tables]
-    total = sum(t.rows for t in plan.tables)
-    sink.truncate(names)
-    if total >= KEYS_ASIDE_FROM_ROWS or plan.unchecked:
-        sink.set_keys_aside(names, [t.name for t in plan.tables if not _partitioned(conn, t.name)])
-    phases.mark("truncate")
-    chunks = stream(plan, workers)
-    held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
-    loaded: set[str] = set()
-    reports = []
-    for table in plan.tables:
-        reports.append(_copy_table(sink, table, chunks, progress))
-        loaded.add(table.name)
-        # Rebuilding this table's keys now lets the server index while workers build the next rows.
-        _guard(table.name, lambda: sink.restore_keys(loaded, hold=held))
+    with ChunkStream(plan, workers) as chunks:
+        sink.truncate(names)
+        if sum(t.rows for t in plan.tables) >= KEYS_ASIDE_FROM_ROWS or plan.unchecked:
+            plain = [t.name for t in plan.tables if not _partitioned(conn, t.name)]
+            sink.set_keys_aside(names, plain)
+        phases.mark("truncate")
+        held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
+        loaded: set[str] = set()
+        reports = []
+        for table in plan.tables:
+            reports.append(_copy_table(sink, table, chunks, progress))
+            loaded.add(table.name)
+            # Rebuilding this table's keys now lets the server index while workers run ahead.
+            _guard(table.name, lambda: sink.restore_keys(loaded, hold=held))
     phases.mark("copy")
     for table in plan.tables:
         if table.deferred and table.match_columns:
-            hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
-            data = (
-                chunk_bytes(table, s, min(CHUNK, table.rows - s), table.match_columns + hidden)
-                for s in range(0, table.rows, CHUNK)
-            )
-            _guard(
-                table.name,
-                lambda t=table, d=data: sink.fill_deferred(
-                    t.name, t.match_columns, tuple(t.deferred), d
-                ),
-            )
+            _fill_deferred(sink, table)
     phases.mark("deferred")
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
     return reports
+
+
+def _fill_deferred(sink: PostgresSink, table: TablePlan) -> None:
+    """Stream (key, back-edge value) rows into a temporary table and UPDATE from it."""
+    hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
+    columns = table.match_columns + hidden
+    data = (
+        chunk_bytes(table, s, min(CHUNK, table.rows - s), columns)
+        for s in range(0, table.rows, CHUNK)
+    )
+    _guard(
+        table.name,
+        lambda: sink.fill_deferred(table.name, table.match_columns, tuple(table.deferred), data),
+    )
 
 
 def _partitioned(conn: psycopg.Connection[Any], table: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from devenv.seeding.pools import Table
 from devenv.seeding.rng import Draws
-from devenv.seeding.values import NULL, Encoder
+from devenv.seeding.values import Encoder
 
 
 class Block:
@@ -215,7 +215,12 @@ class ParentMap:
 
 
 class ForeignGen(Gen):
-    """A foreign key column (or a followed parent column): the parent's value at the mapped row."""
+    """A foreign key column (or a followed parent column): the parent's value at the mapped row.
+
+    When a block's parents fall in a narrow range (children grouped by parent, one-to-one
+    tranches, small parent tables), the parent rows are generated as a block too, which is far
+    cheaper than one lookup per row.
+    """
 
     def __init__(
         self,
@@ -224,29 +229,38 @@ class ForeignGen(Gen):
         key: str,
         parents: ParentMap,
         value_at: Callable[[int], Any],
-        field_at: Callable[[], Callable[[int], bytes]] | None = None,
+        source: tuple[Callable[[], dict[str, Gen] | None], str] | None = None,
     ) -> None:
         super().__init__(column, encode)
         self.key = key
         self.parents = parents
         self.value_at = value_at
-        self.resolve = field_at
-        self.field_at: Callable[[int], bytes] | None = None
+        self.source = source
 
     def _indexes(self, blk: Block) -> list[int | None]:
         return blk.memo(("fk", self.key), lambda: self.parents.indexes(blk.start, blk.n))  # type: ignore[no-any-return]
 
-    def enc(self, blk: Block) -> list[bytes]:
-        """Encode straight from parent indexes when the parent offers a fast field builder."""
-        if self.resolve is None or self.column in blk._raw:
-            return super().enc(blk)
-        if self.field_at is None:
-            self.field_at = self.resolve()
-        field_at = self.field_at
-        return [NULL if p is None else field_at(p) for p in self._indexes(blk)]
+    def _from_parent_block(self, blk: Block) -> list[Any] | None:
+        """Return the parent values via one parent block, or None when parents are spread out."""
+        if self.source is None:
+            return None
+        gens, column = self.source[0](), self.source[1]
+        idx = self._indexes(blk)
+        present = [p for p in idx if p is not None]
+        if gens is None or not present:
+            return None if gens is None else [None] * len(idx)
+        low, high = min(present), max(present)
+        if high - low >= 2 * blk.n + 1024:
+            return None
+        parent: Block = blk.memo(("parent", self.key), lambda: Block(gens, low, high - low + 1))
+        values = parent.raw(column)
+        return [None if p is None else values[p - low] for p in idx]
 
     def raw(self, blk: Block) -> list[Any]:
-        """Map rows to parents, then look up the parent's value."""
+        """Map rows to parents, then take the parents' values (a block at a time when possible)."""
+        values = self._from_parent_block(blk)
+        if values is not None:
+            return values
         value_at = self.value_at
         return [None if p is None else value_at(p) for p in self._indexes(blk)]
 

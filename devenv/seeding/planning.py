@@ -13,12 +13,12 @@ from typing import Any
 
 from devenv.seeding import keys, scales
 from devenv.seeding.definitions import Definitions, TableDef, definition_error
-from devenv.seeding.gens import FieldRowGen, Gen, ParentMap
+from devenv.seeding.gens import Gen, ParentMap
 from devenv.seeding.model import Column, ForeignKey, Schema
-from devenv.seeding.rng import Draws, key_int, mix, stream_key
+from devenv.seeding.rng import Draws, key_int, stream_key
 from devenv.seeding.scope import Scope
 from devenv.seeding.uniques import UniquePlan, analyse
-from devenv.seeding.values import Encoder, to_timestamp
+from devenv.seeding.values import to_timestamp
 
 log = logging.getLogger(__name__)
 DEFAULT_ANCHOR = date(2025, 1, 1)
@@ -243,25 +243,7 @@ class Planner:
 
         return at
 
-    def field_at(
-        self, q: str, column: str, encode: Encoder
-    ) -> Callable[[], Callable[[int], bytes]]:
-        """Return a resolver of parent row index -> binary field (fast paths for keys)."""
-        col: Column | None = None if q in self.kept_rows else self.schema.tables[q].column(column)
-        value_at = self.value_at(q, column)
-
-        def resolve() -> Callable[[int], bytes]:
-            if col is not None and col.sequence is not None:
-                start, step = col.sequence
-                return lambda p: encode(start + p * step)
-            gen = self.gens.get(q, {}).get(column)
-            if isinstance(gen, FieldRowGen):
-                return gen.field_fn
-            return lambda p: encode(value_at(p))
-
-        return resolve
-
-
-def nulls_for(key: bytes, row: int, fraction: float) -> bool:
-    """Return True if `row` is one of the NULL rows of a stream."""
-    return (mix(key_int(key), row) & 0xFFFF) < round(fraction * 65536)
+    def source(self, q: str, column: str) -> tuple[Callable[[], dict[str, Gen] | None], str]:
+        """Return (parent generators, column) so a child block can generate parent rows in bulk."""
+        gens = self.gens
+        return (lambda: gens.get(q)), column

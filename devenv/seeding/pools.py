@@ -10,7 +10,9 @@ from typing import Any
 from devenv.resources import resource_dir
 from devenv.seeding.values import NULL
 
-TABLE_SIZE = 65536
+TABLE_SIZE = 4096
+# Draws are uint16; the top 12 bits pick a slot. Small tables stay in the CPU cache.
+SHIFT = 4
 
 
 @functools.cache
@@ -48,18 +50,18 @@ class Table:
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
         values, slot = self._values, self._slot
-        return [values[slot[i]] for i in idx]
+        return [values[slot[i >> SHIFT]] for i in idx]
 
     def value(self, i: int) -> Any:
         """Return the raw value of one slot."""
-        return self._values[self._slot[i]]
+        return self._values[self._slot[i >> SHIFT]]
 
     def fields(self, idx: Sequence[int]) -> list[bytes]:
         """Return the encoded fields of the drawn slots."""
         enc = self.enc
         if self._missing:
-            self._fill(range(len(enc)) if len(idx) >= 4096 else {i for i in idx if enc[i] is None})
-        return [enc[i] for i in idx]  # type: ignore[misc]
+            self._fill(range(len(enc)) if len(idx) >= 512 else {i >> SHIFT for i in idx})
+        return [enc[i >> SHIFT] for i in idx]  # type: ignore[misc]
 
     def fill(self) -> None:
         """Encode every slot now (before worker processes fork, so they share the work)."""
@@ -113,4 +115,8 @@ def _counts(n: int, slots: int, weights: Sequence[float] | None) -> list[int]:
     order = sorted(range(n), key=lambda i: exact[i] - counts[i], reverse=True)
     for i in order[: slots - sum(counts)]:
         counts[i] += 1
+    for i in range(n if n <= slots else 0):
+        if counts[i] == 0 and shares[i] > 0:
+            counts[counts.index(max(counts))] -= 1
+            counts[i] = 1
     return counts

@@ -221,11 +221,9 @@ class SpecialColumns(DerivedColumns):
             )
         self.depend(local)
         maps = getattr(self, "maps")  # noqa: B009 - set by TableBuilder before any column is built
-        enc = encoder(col.type)
-        field = self.p.field_at(fk.ref_table, remote, enc)
-        return ForeignGen(
-            col.name, enc, fk.name, maps[fk.name], self.p.value_at(fk.ref_table, remote), field
-        )
+        value_at = self.p.value_at(fk.ref_table, remote)
+        source = self.p.source(fk.ref_table, remote)
+        return ForeignGen(col.name, encoder(col.type), fk.name, maps[fk.name], value_at, source)
 
     def def_after(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ after = "starts_at", min = "15m", max = "2h" }`."""

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import struct
 from collections import deque
 from collections.abc import Iterator
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from multiprocessing.pool import AsyncResult
+from typing import Any
 
 from devenv.seeding.gens import Block, PoolGen
 from devenv.seeding.planning import Plan, TablePlan
 
 CHUNK = 8192
+# Chunks built ahead of the COPY (about 1 MB each): enough to keep workers busy while the
+# server rebuilds a table's indexes, small enough to keep memory flat.
+AHEAD = 32
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 TRAILER = b"\xff\xff"
 Task = tuple[int, int, int]
@@ -47,8 +52,10 @@ def _work(task: Task) -> bytes:
 
 
 def _quiet_worker() -> None:
-    """Workers ignore Ctrl-C: the parent decides, then terminates them."""
+    """Workers ignore Ctrl-C (the parent decides) and yield the CPU to the database backend."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The single COPY backend is the critical path; generators only need to stay ahead of it.
+    os.nice(5)
 
 
 def can_fork() -> bool:
@@ -64,31 +71,53 @@ def _prefill(plan: Plan) -> None:
                 gen.table.fill()
 
 
-def stream(plan: Plan, workers: int) -> Iterator[tuple[Task, bytes]]:
-    """Yield every chunk in load order; with workers > 1, build chunks ahead in a bounded window."""
-    if workers <= 1 or not can_fork():
-        for task in tasks(plan):
-            index, start, n = task
-            yield task, chunk_bytes(plan.tables[index], start, n)
-        return
-    global _PLAN
-    _PLAN = plan
-    _prefill(plan)
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_quiet_worker) as pool:
-            pending: deque[tuple[Task, AsyncResult[bytes]]] = deque()
-            todo = tasks(plan)
-            for task in todo:
-                pending.append((task, pool.apply_async(_work, (task,))))
-                if len(pending) >= 2 * workers + 2:
-                    break
-            while pending:
-                task, result = pending.popleft()
-                data = result.get()
-                following = next(todo, None)
-                if following is not None:
-                    pending.append((following, pool.apply_async(_work, (following,))))
-                yield task, data
-    finally:
+class ChunkStream:
+    """Every chunk in load order; with workers > 1, chunks are built ahead in worker processes.
+
+    Workers start as soon as the stream is created, so they generate while the caller truncates
+    tables and sets keys aside. Use as a context manager: leaving it stops the workers.
+    """
+
+    def __init__(self, plan: Plan, workers: int) -> None:
+        self.plan = plan
+        self.todo = tasks(plan)
+        self.pending: deque[tuple[Task, AsyncResult[bytes]]] = deque()
+        self.pool: Any = None
+        if workers > 1 and can_fork():
+            global _PLAN
+            _PLAN = plan
+            _prefill(plan)
+            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+            for task in islice(self.todo, AHEAD):
+                self.pending.append((task, self.pool.apply_async(_work, (task,))))
+
+    def __iter__(self) -> Iterator[tuple[Task, bytes]]:
+        return self
+
+    def __next__(self) -> tuple[Task, bytes]:
+        if self.pool is None:
+            index, start, n = task = next(self.todo)
+            return task, chunk_bytes(self.plan.tables[index], start, n)
+        if not self.pending:
+            raise StopIteration
+        task, result = self.pending.popleft()
+        data = result.get()
+        following = next(self.todo, None)
+        if following is not None:
+            self.pending.append((following, self.pool.apply_async(_work, (following,))))
+        return task, data
+
+    def __enter__(self) -> ChunkStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (terminating any chunk still being built)."""
+        global _PLAN
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
         _PLAN = None
