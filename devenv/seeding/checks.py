@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<str>'(?:[^']|'')*')
-    | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-    | (?P<qid>"(?:[^"]|"")*")
-    | (?P<id>[A-Za-z_][A-Za-z0-9_$]*)
-    | (?P<op>::|<>|!=|<=|>=|\|\||!~~\*|!~~|~~\*|~~|!~\*|!~|~\*|[=<>~(),\[\]+\-*/])
-    )""",
-    re.VERBOSE,
-)
-_MULTIWORD = {"with", "without", "time", "zone", "varying", "precision"}
+from devenv.seeding.checkparse import Node, Unsupported, parse_check
+
 _COMPARE = {"=", "<>", "!=", "<", "<=", ">", ">="}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>", "!=": "<>"}
 _LENGTH_FUNCS = {"length", "char_length", "character_length", "octet_length"}
 _TRIM_FUNCS = {"btrim", "trim", "ltrim", "rtrim", "lower", "upper"}
-
-Node = tuple[Any, ...]
-
-
-class _Unsupported(Exception):
-    """The expression uses syntax this parser does not model."""
 
 
 @dataclass
@@ -64,178 +47,6 @@ class CheckFacts:
         return self.columns.setdefault(column, ColumnRules())
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    """Split a deparsed SQL expression into (kind, text) tokens."""
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise _Unsupported(text[pos:])
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        pos = match.end()
-    return tokens
-
-
-class _Parser:
-    """Recursive-descent parser for the expression subset PostgreSQL deparses CHECKs into."""
-
-    def __init__(self, text: str) -> None:
-        self.tokens = tokenize(text)
-        self.pos = 0
-
-    def peek(self, offset: int = 0) -> tuple[str, str]:
-        i = self.pos + offset
-        return self.tokens[i] if i < len(self.tokens) else ("eof", "")
-
-    def word(self, offset: int = 0) -> str:
-        kind, text = self.peek(offset)
-        return text.lower() if kind == "id" else ""
-
-    def take(self, text: str | None = None) -> str:
-        kind, value = self.peek()
-        if kind == "eof" or (text is not None and value.lower() != text):
-            raise _Unsupported(f"expected {text!r}, got {value!r}")
-        self.pos += 1
-        return value
-
-    def parse(self) -> Node:
-        node = self.or_()
-        if self.peek()[0] != "eof":
-            raise _Unsupported(self.peek()[1])
-        return node
-
-    def or_(self) -> Node:
-        parts = [self.and_()]
-        while self.word() == "or":
-            self.take()
-            parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def and_(self) -> Node:
-        parts = [self.not_()]
-        while self.word() == "and":
-            self.take()
-            parts.append(self.not_())
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def not_(self) -> Node:
-        if self.word() == "not":
-            self.take()
-            return ("not", self.not_())
-        return self.compare()
-
-    def compare(self) -> Node:
-        left = self.arith()
-        op = self.peek()[1]
-        if self.word() == "is":
-            self.take()
-            negated = self.word() == "not"
-            if negated:
-                self.take()
-            self.take("null")
-            return ("isnull", left, negated)
-        if op in _COMPARE or op.startswith(("~", "!~")):
-            self.take()
-            if self.word() in ("any", "some", "all"):
-                quantifier = self.take().lower()
-                self.take("(")
-                values = self.or_()
-                self.take(")")
-                return ("any", op, left, values, quantifier)
-            return ("cmp", op, left, self.arith())
-        return left
-
-    def arith(self) -> Node:
-        left = self.unary()
-        while self.peek()[1] in ("+", "-", "*", "/", "||"):
-            op = self.take()
-            left = ("arith", op, left, self.unary())
-        return left
-
-    def unary(self) -> Node:
-        if self.peek()[1] == "-":
-            self.take()
-            inner = self.unary()
-            if inner[0] == "lit":
-                return ("lit", "-" + str(inner[1]))
-            return ("neg", inner)
-        return self.postfix()
-
-    def postfix(self) -> Node:
-        node = self.primary()
-        while self.peek()[1] == "::":
-            self.take()
-            self.typename()
-        return node
-
-    def typename(self) -> None:
-        self.take()
-        while self.word() in _MULTIWORD:
-            self.take()
-        if self.peek()[1] == "(":
-            while self.take() != ")":
-                pass
-        while self.peek()[1] == "[":
-            self.take("[")
-            self.take("]")
-
-    def primary(self) -> Node:
-        kind, text = self.peek()
-        if text == "(":
-            self.take()
-            node = self.or_()
-            self.take(")")
-            return node
-        if kind == "str":
-            self.take()
-            return ("lit", text[1:-1].replace("''", "'"))
-        if kind == "num":
-            self.take()
-            return ("lit", text)
-        if kind == "qid":
-            self.take()
-            return ("col", text[1:-1].replace('""', '"'))
-        if kind != "id":
-            raise _Unsupported(text)
-        return self.identifier()
-
-    def identifier(self) -> Node:
-        name = self.take()
-        lower = name.lower()
-        if lower == "array" and self.peek()[1] == "[":
-            self.take("[")
-            items = [self.or_()]
-            while self.peek()[1] == ",":
-                self.take()
-                items.append(self.or_())
-            self.take("]")
-            return ("array", items)
-        if lower in ("null", "true", "false"):
-            return ("lit", None if lower == "null" else lower)
-        if self.peek()[1] == "(":
-            self.take()
-            args: list[Node] = []
-            while self.peek()[1] != ")":
-                args.append(self.or_())
-                if self.peek()[1] == ",":
-                    self.take()
-            self.take(")")
-            return ("func", lower, args)
-        return ("col", name)
-
-
-def parse_check(definition: str) -> Node:
-    """Parse `CHECK (...)` as pg_get_constraintdef prints it."""
-    text = definition.strip()
-    text = re.sub(r"\s+NOT VALID$", "", text)
-    if not text.upper().startswith("CHECK"):
-        raise _Unsupported(text)
-    return _Parser(text[5:]).parse()
-
-
 def analyse(checks: list[tuple[str, str]], value_column: str | None = None) -> CheckFacts:
     """Turn (name, definition) CHECK constraints into per-column rules and column relations."""
     facts = CheckFacts()
@@ -245,7 +56,7 @@ def analyse(checks: list[tuple[str, str]], value_column: str | None = None) -> C
             if value_column is not None:
                 node = _rename(node, value_column)
             _apply(node, facts)
-        except _Unsupported:
+        except Unsupported:
             facts.unsupported.append(name)
     return facts
 
@@ -265,7 +76,7 @@ def _rename(node: Node, column: str) -> Node:
 
 
 def _apply(node: Node, facts: CheckFacts) -> None:
-    """Record what one (sub)expression requires, or raise _Unsupported."""
+    """Record what one (sub)expression requires, or raise Unsupported."""
     kind = node[0]
     if kind == "and":
         for part in node[1]:
@@ -279,7 +90,7 @@ def _apply(node: Node, facts: CheckFacts) -> None:
     elif kind == "cmp":
         _apply_compare(node[1], node[2], node[3], facts)
     else:
-        raise _Unsupported(kind)
+        raise Unsupported(kind)
 
 
 def _apply_or(parts: list[Node], facts: CheckFacts) -> None:
@@ -287,14 +98,14 @@ def _apply_or(parts: list[Node], facts: CheckFacts) -> None:
     nulls = [p for p in parts if p[0] == "isnull" and not p[2] and p[1][0] == "col"]
     rest = [p for p in parts if p not in nulls]
     if not nulls or len(rest) != 1:
-        raise _Unsupported("or")
+        raise Unsupported("or")
     _apply(rest[0], facts)
 
 
 def _apply_choices(column: str, values: Node, facts: CheckFacts) -> None:
     """Record `col = ANY (ARRAY[...])`."""
     if values[0] != "array" or any(v[0] != "lit" or v[1] is None for v in values[1]):
-        raise _Unsupported("any")
+        raise Unsupported("any")
     allowed = tuple(str(v[1]) for v in values[1])
     rules = facts.rules(column)
     if rules.choices is not None:
@@ -308,7 +119,7 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
         op, left, right = _FLIP.get(op, op), right, left
     op = _FLIP[op] if op == "!=" else op
     if op not in _COMPARE:
-        raise _Unsupported(op)
+        raise Unsupported(op)
     if left[0] == "col" and right[0] == "col":
         _apply_relation(op, left[1], right[1], facts)
     elif left[0] == "col" and right[0] == "lit" and right[1] is not None:
@@ -316,7 +127,7 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
     elif left[0] == "func" and right[0] == "lit" and len(left[2]) == 1 and left[2][0][0] == "col":
         _apply_function(left[1], left[2][0][1], op, str(right[1]), facts)
     else:
-        raise _Unsupported("compare")
+        raise Unsupported("compare")
 
 
 def _apply_relation(op: str, left: str, right: str, facts: CheckFacts) -> None:
@@ -326,7 +137,7 @@ def _apply_relation(op: str, left: str, right: str, facts: CheckFacts) -> None:
     elif op in (">", ">="):
         facts.relations.append(Relation(right, left, strict=op == ">"))
     else:
-        raise _Unsupported("column equality")
+        raise Unsupported("column equality")
 
 
 def _apply_bound(rules: ColumnRules, op: str, value: str) -> None:
@@ -348,7 +159,7 @@ def _apply_function(func: str, column: str, op: str, value: str, facts: CheckFac
         rules.min_length = max(rules.min_length or 0, 1)
         return
     if func not in _LENGTH_FUNCS or not value.lstrip("-").isdigit():
-        raise _Unsupported(func)
+        raise Unsupported(func)
     number = int(value)
     if op in ("<", "<="):
         limit = number - (op == "<")
@@ -358,4 +169,4 @@ def _apply_function(func: str, column: str, op: str, value: str, facts: CheckFac
     elif op == "=":
         rules.max_length = rules.min_length = number
     else:
-        raise _Unsupported(func)
+        raise Unsupported(func)

@@ -1,0 +1,92 @@
+"""Numbers, dates, times, booleans and JSON providers (registered with `providers`)."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from devenv.seeding.pools import words
+from devenv.seeding.providers import BASE, YEAR_US, Args, Made, _n, provider, spread
+from devenv.seeding.values import DAY_US
+
+
+@provider("status")
+def _status(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made(["active", "pending", "inactive", "archived"], "text", [70.0, 15.0, 10.0, 5.0])
+
+
+@provider("boolean")
+def _boolean(args: Args, rnd: random.Random, anchor: int) -> Made:
+    share = float(args.get("true_fraction", 0.5))
+    return Made([True, False], "bool", [share, 1.0 - share])
+
+
+@provider("integer", "quantity", "age", "rating", "percent")
+def _integer(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = int(args.get("min", 0)), int(args.get("max", 1000))
+    return Made(spread(low, high, rnd), "int")
+
+
+@provider("decimal", "amount", "money")
+def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
+    places = int(args.get("places", 2))
+    low = Decimal(str(args.get("min", "5"))).scaleb(places)
+    high = Decimal(str(args.get("max", "2000"))).scaleb(places)
+    # Amounts cluster low and tail off, like real prices and bills.
+    raw = sorted(int(low + (high - low) * Decimal(rnd.random() ** 2.5)) for _ in range(BASE))
+    return Made([Decimal(v).scaleb(-places) for v in raw], "decimal")
+
+
+@provider("float", "latitude", "longitude")
+def _float(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low, high = float(args.get("min", 0.0)), float(args.get("max", 1.0))
+    return Made([round(rnd.uniform(low, high), 6) for _ in range(BASE)], "float")
+
+
+def _when(value: Any, base: str) -> int:
+    """Read a start/end argument (a TOML date or datetime, an ISO string, or raw units)."""
+    from devenv.seeding.values import coerce_temporal
+
+    return coerce_temporal(value, base)
+
+
+@provider("timestamp", "datetime")
+def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low = _when(args.get("start", anchor - 3 * YEAR_US), "timestamptz")
+    high = _when(args.get("end", anchor), "timestamptz")
+    second = 1_000_000
+    return Made([v // second * second for v in spread(int(low), int(high), rnd)], "timestamp")
+
+
+@provider("date")
+def _date(args: Args, rnd: random.Random, anchor: int) -> Made:
+    low = _when(args.get("start", anchor // DAY_US - 3 * 365), "date")
+    high = _when(args.get("end", anchor // DAY_US), "date")
+    return Made(spread(int(low), int(high), rnd), "date")
+
+
+@provider("date_of_birth")
+def _dob(args: Args, rnd: random.Random, anchor: int) -> Made:
+    today = anchor // DAY_US
+    young, old = int(args.get("min_age", 0)), int(args.get("max_age", 95))
+    return Made(spread(today - old * 365, today - young * 365, rnd), "date")
+
+
+@provider("time")
+def _time(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made([(h * 60 + m) * 60_000_000 for h in range(8, 18) for m in range(0, 60, 15)], "time")
+
+
+@provider("json")
+def _json(args: Args, rnd: random.Random, anchor: int) -> Made:
+    vocab = [w.lower() for w in words("words")]
+    return Made(
+        _n(args, rnd, lambda: {"source": rnd.choice(vocab), "score": rnd.randint(0, 100)}, 1024),
+        "json",
+    )
+
+
+@provider("duration")
+def _duration(args: Args, rnd: random.Random, anchor: int) -> Made:
+    return Made([m * 60_000_000 for m in range(5, 241, 5)], "interval")
