@@ -113,8 +113,10 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
+        copy = tuple(self.copy)
+        partitioned = self.table.partitioned
         return TablePlan(
-            self.q, rows, tuple(self.copy), self.gens, self.deferred, match, self.objects
+            self.q, rows, copy, self.gens, self.deferred, match, self.objects, partitioned
         )
 
     def _column(self, col: Column) -> None:

@@ -174,7 +174,7 @@ def _load(
     with ChunkStream(plan, workers) as chunks:
         sink.truncate(names)
         if sum(t.rows for t in plan.tables) >= KEYS_ASIDE_FROM_ROWS or plan.unchecked:
-            plain = [t.name for t in plan.tables if not _partitioned(conn, t.name)]
+            plain = [t.name for t in plan.tables if not t.partitioned]
             sink.set_keys_aside(names, plain)
         phases.mark("truncate")
         held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
@@ -209,14 +209,6 @@ def _fill_deferred(sink: PostgresSink, table: TablePlan) -> None:
     )
 
 
-def _partitioned(conn: psycopg.Connection[Any], table: str) -> bool:
-    row = conn.execute(
-        "SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)",
-        [ident(table).as_string(conn)],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def _copy_table(
     sink: PostgresSink,
     table: TablePlan,
@@ -237,7 +229,10 @@ def _copy_table(
                 progress(table.name, done, table.rows)
 
     if table.rows:
-        _guard(table.name, lambda: sink.copy(table.name, table.columns, mine(), freeze=True))
+        _guard(
+            table.name,
+            lambda: sink.copy(table.name, table.columns, mine(), freeze=not table.partitioned),
+        )
     elif progress is not None:
         progress(table.name, 0, 0)
     return TableReport(table.name, table.rows, time.perf_counter() - began)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from devenv.errors import SeedError
 from devenv.seeding import keys, scales
 from devenv.seeding.definitions import Definitions, TableDef, definition_error
 from devenv.seeding.gens import Gen, ParentMap
@@ -44,6 +45,7 @@ class TablePlan:
     deferred: dict[str, ForeignKey] = field(default_factory=dict)
     match_columns: tuple[str, ...] = ()
     objects: ObjectSpec | None = None
+    partitioned: bool = False
 
 
 @dataclass
@@ -206,6 +208,11 @@ class Planner:
         if fk.ref_table == q:
             return keys.self_map(draws, nulls, threshold)
         parents = self.parent_count(fk, self.scale)
+        if parents == 0 and self._notnull(q, fk) and self.count(q) > 0:
+            raise SeedError(
+                f"table {q} needs rows in {fk.ref_table} (foreign key {fk.name}), which gets none",
+                hint=f"Give {fk.ref_table} rows in seeds/ (rows = N), or make {q} empty.",
+            )
         for first, second in plan.pairs:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from conftest import apply_sql, data_dump, fk_violations
 
+from devenv.errors import SeedError
 from devenv.seeding import run_seed
 
 pytestmark = pytest.mark.integration
@@ -142,3 +143,38 @@ def test_lookup_table_kept_and_referenced(db: str, tmp_path: Path) -> None:
     run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
     assert scalar(db, "SELECT count(*) FROM countries") == 3
     assert scalar(db, "SELECT count(DISTINCT country) FROM customers") == 3
+
+
+def test_partitioned_table_and_user_trigger(db: str) -> None:
+    """COPY routes rows into partitions (no FREEZE there), and user triggers still fire."""
+    apply_sql(
+        db,
+        "create table events (id bigint generated always as identity, at date not null,"
+        " kind text not null check (kind in ('a', 'b')), primary key (id, at))"
+        " partition by range (at);"
+        "create table events_old partition of events"
+        " for values from ('2000-01-01') to ('2024-01-01');"
+        "create table events_new partition of events"
+        " for values from ('2024-01-01') to ('2100-01-01');"
+        "create schema logs; create table logs.audit (n bigint);"
+        "create function count_event() returns trigger language plpgsql as"
+        " $$ begin insert into logs.audit values (new.id); return new; end $$;"
+        "create trigger count_event after insert on events_new"
+        " for each row execute function count_event();",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=1)
+    assert scalar(db, "SELECT count(*) FROM events") == 1000
+    fired = scalar(db, "SELECT count(*) FROM logs.audit")
+    assert scalar(db, "SELECT count(*) FROM events_new") == fired
+    assert scalar(db, "SELECT count(*) FROM events_old") > 0  # type: ignore[operator]
+
+
+def test_parent_without_rows_is_a_clear_error(db: str, tmp_path: Path) -> None:
+    apply_sql(
+        db,
+        "create table teams (id serial primary key);"
+        "create table players (id serial primary key, team_id int not null references teams (id));",
+    )
+    (tmp_path / "seeds.toml").write_text("[tables.teams]\nrows = 0\n")
+    with pytest.raises(SeedError, match=r"table public\.players needs rows in public\.teams"):
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
