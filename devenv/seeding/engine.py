@@ -47,7 +47,7 @@ def run_seed(
     progress: ProgressCallback | None = None,
 ) -> SeedReport:
     """Replace the seed data of a local database (and its object store) in one transaction."""
-    started, wall = time.perf_counter(), datetime.now(UTC)
+    started = time.perf_counter()
     safety.check_database(conninfo)
     if s3 is not None:
         safety.check_endpoint(s3.endpoint)
@@ -64,35 +64,43 @@ def run_seed(
         plan = _plan(conn, defs, seed=seed, scale=scale)
         phases.mark("plan")
         count = _workers(plan, workers)
-        uploads = _start_uploads(plan, s3, buckets) if s3 is not None else None
-        try:
-            reports = _load(conn, plan, count, progress, phases)
-            objects = uploads.wait() if uploads is not None else 0
-            phases.mark("objects")
-        finally:
-            if uploads is not None:
-                uploads.close()
-        PostgresSink(conn).record(
-            seed=seed,
-            scale=scale,
-            version=__version__,
-            started=wall,
-            rows=sum(r.rows for r in reports),
-            objects=objects,
-            tables={r.name: r.rows for r in reports},
-        )
+        reports, objects = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets)
     phases.mark("commit")
-    return SeedReport(
-        scale,
-        seed,
-        tuple(reports),
-        objects,
-        time.perf_counter() - started,
-        count,
-        peak_rss_mb(),
-        tuple(plan.notes),
-        phases.done(),
-    )
+    seconds = time.perf_counter() - started
+    return SeedReport(scale, seed, tuple(reports), objects, seconds, count, peak_rss_mb(),
+                      tuple(plan.notes), phases.done())  # fmt: skip
+
+
+def _seed(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    workers: int,
+    progress: ProgressCallback | None,
+    phases: Phases,
+    *,
+    s3: S3Target | None,
+    buckets: Mapping[str, str] | None,
+) -> tuple[list[TableReport], int]:
+    """Upload objects while the rows load; record provenance; the caller's `with` commits."""
+    wall = datetime.now(UTC)
+    if s3 is None:
+        plan.notes.extend(
+            f"{t.name}.{t.objects.key_column}: no S3 target given, objects not uploaded"
+            for t in plan.tables
+            if t.objects is not None and t.rows
+        )
+    uploads = _start_uploads(plan, s3, buckets) if s3 is not None else None
+    try:
+        reports = _load(conn, plan, workers, progress, phases)
+        objects = uploads.wait() if uploads is not None else 0
+        phases.mark("objects")
+    finally:
+        if uploads is not None:
+            uploads.close()
+    rows = {r.name: r.rows for r in reports}
+    PostgresSink(conn).record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
+                              rows=sum(rows.values()), objects=objects, tables=rows)  # fmt: skip
+    return reports, objects
 
 
 class Phases:

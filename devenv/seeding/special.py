@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 from devenv.seeding import keys, providers
@@ -11,7 +12,7 @@ from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import DerivedColumns
 from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, ForeignGen, Gen, PoolGen, RowGen
-from devenv.seeding.model import Column
+from devenv.seeding.model import Column, PgType
 from devenv.seeding.pools import build_table
 from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer
@@ -177,32 +178,14 @@ class SpecialColumns(DerivedColumns):
             raise cdef.error(
                 "is in a unique key, so its template must use {row} to keep values distinct"
             )
-        types = {n: self.table.column(n).type for n in inputs}
         for name in inputs:
             self.depend(name)
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
         transform = cdef.spec.get("transform")
-
-        plain = {
-            n for n in inputs if types[n].base in ("text", "varchar", "bpchar", "citext", "enum")
-        }
-
-        def make(row: int, *values: Any) -> str:
-            named = {
-                n: v if n in plain and v is not None else display(v, types[n])
-                for n, v in zip(inputs, values, strict=True)
-            }
-            out = text.format(row=row + 1, **named)
-            if transform == "lower":
-                out = out.lower()
-            elif transform == "upper":
-                out = out.upper()
-            elif transform == "slug":
-                out = _SLUG.sub("-", out.lower()).strip("-")
-            return str(out[:limit] if limit is not None else out)
-
         if not inputs and transform is None and limit is None:
             return RowGen(col.name, encoder(col.type), lambda r: text.format(row=r + 1))
+        types = {n: self.table.column(n).type for n in inputs}
+        make = _template(text, types, transform, limit)
         return DerivedGen(col.name, encoder(col.type), inputs, make, self.gens)
 
     def def_follow(self, col: Column, cdef: ColumnDef) -> Gen:
@@ -281,3 +264,29 @@ class SpecialColumns(DerivedColumns):
             ):
                 return ObjectSpec(col.name, ct, "")
         return None
+
+
+def _template(
+    text: str, types: dict[str, PgType], transform: str | None, limit: int | None
+) -> Callable[..., str]:
+    """Return (row, *input values) -> the rendered template."""
+    inputs = tuple(types)
+    plain = {
+        n for n, t in types.items() if t.base in ("text", "varchar", "bpchar", "citext", "enum")
+    }
+
+    def make(row: int, *values: Any) -> str:
+        named = {
+            n: v if n in plain and v is not None else display(v, types[n])
+            for n, v in zip(inputs, values, strict=True)
+        }
+        out = text.format(row=row + 1, **named)
+        if transform == "lower":
+            out = out.lower()
+        elif transform == "upper":
+            out = out.upper()
+        elif transform == "slug":
+            out = _SLUG.sub("-", out.lower()).strip("-")
+        return str(out[:limit] if limit is not None else out)
+
+    return make
