@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -468,3 +471,29 @@ def test_switching_runtimes_says_where_the_data_is_and_loses_none(
     out = devenv_ok(capsys, "destroy", "--yes", "-C", str(stack))
     assert f"Removed docker volume {name}_postgres-data" in out  # the other runtime's data too
     assert labelled(engine_host.client, "volumes", name) == []
+
+
+def test_logs_follow_streams_new_lines_until_ctrl_c(
+    capsys: pytest.CaptureFixture[str], stack: Path
+) -> None:
+    devenv_ok(capsys, "up", "--runtime", "docker", "-C", str(stack))
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "devenv", "logs", "postgres", "--follow", "-C", str(stack)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        time.sleep(1.5)  # let it attach; it shows new lines only
+        wrong = env_local(stack)["DATABASE_URL"].replace("postgres:", "postgres:wrong", 1)
+        with pytest.raises(subprocess.CalledProcessError):
+            psql(wrong, "select 1")  # the server logs the failed login
+        assert follow.stdout is not None
+        ready, _, _ = select.select([follow.stdout], [], [], 20)  # a deadline, not a hang
+        assert ready, "no log line within 20 s"
+        line = follow.stdout.readline()
+        assert "password authentication failed" in line or "FATAL" in line, line
+    finally:
+        follow.send_signal(signal.SIGINT)
+        assert follow.wait(timeout=20) == 0
