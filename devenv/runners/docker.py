@@ -20,6 +20,7 @@ from devenv.runners import Notify, ServiceStatus, StartReport
 from devenv.runners.portplan import choose_ports
 from devenv.runners.select import stack_services
 from devenv.services import Service, StackContext
+from devenv.services.supabase import ContainerHealthy
 from devenv.settings import Settings
 from devenv.state import Secrets, load_state, save_state
 
@@ -169,9 +170,11 @@ class DockerRunner:
             container = self.containers().get(service.name)
             return container is not None and _alive(container)
 
-        wait_until_ready(
-            service.probe(ctx), service=service.name, timeout=timeout, log_tail=tail, alive=alive
-        )
+        probe = service.probe(ctx)
+        if not isinstance(probe, ContainerHealthy):  # else no host port: health is the probe
+            wait_until_ready(
+                probe, service=service.name, timeout=timeout, log_tail=tail, alive=alive
+            )
         wait_until_ready(
             Healthy(self, service.name),
             service=service.name,
