@@ -167,6 +167,7 @@ def main() -> int:
     server = Server(tuned=args.tuned)
     try:
         prepare(server)
+        smaller = [run_devenv(server, scale, args.workers) for scale in ("small", "medium")]
         seeds, benches = [], []
         for _ in range(args.runs):
             seeds.append(run_devenv(server, args.scale, args.workers))
@@ -175,6 +176,10 @@ def main() -> int:
             benches.append(run_pgbench(server, pgbench_scale))
     finally:
         server.stop()
+    for name, result in zip(("small", "medium"), smaller, strict=True):
+        rss = float(result["rss_self_mb"]) + float(result["rss_child_mb"])
+        print(f"devenv seed --scale {name}: {int(result['rows']):,} rows in"
+              f" {float(result['seconds']):.2f} s, peak RSS {rss:.0f} MB")  # fmt: skip
     report(seeds, benches, pgbench_scale, tuned=args.tuned)
     return 0
 
@@ -189,7 +194,7 @@ def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, tun
     bench_rows = 100_000 * scale + 11 * scale
     bench_seconds = min(benches)
     ours, theirs = rows / seconds, bench_rows / bench_seconds
-    rss = max(float(r["rss_self_mb"]) + int(r["workers"]) * float(r["rss_child_mb"]) for r in seeds)
+    rss = max(float(r["rss_self_mb"]) + float(r["rss_child_mb"]) for r in seeds)
     one_million = seconds * 1_000_000 / rows
     settings = "wal_level=minimal" if tuned else "default settings"
     seed_runs = ", ".join(f"{float(r['seconds']):.2f}s" for r in seeds)
@@ -207,7 +212,8 @@ def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, tun
         f"ratio devenv/pgbench: {ours / theirs:.2f}"
         f" (target >= 0.33: {verdict(ours / theirs >= 1 / 3)})",
         f"time for 1M rows: {one_million:.2f} s (target < 5 s: {verdict(one_million < 5)})",
-        f"peak RSS, seeding process tree: {rss:.0f} MB (target <= 300 MB: {verdict(rss <= 300)})",
+        f"peak RSS, seeding process tree (RUSAGE_SELF + RUSAGE_CHILDREN maxrss): {rss:.0f} MB"
+        f" (target <= 300 MB: {verdict(rss <= 300)})",
     ]
     print("\n".join(lines))
 

@@ -11,7 +11,7 @@ from devenv.errors import SeedError
 from devenv.seeding import keys
 from devenv.seeding.checks import ColumnRules
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, Gen, RowGen
+from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, Gen, ParentMap, RowGen
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
@@ -44,6 +44,7 @@ class DerivedColumns:
     q: str
     table: Table
     gens: dict[str, Gen]
+    maps: dict[str, ParentMap]
     carriers: dict[str, str]
     rules: dict[str, ColumnRules]
     objects: ObjectSpec | None
@@ -55,6 +56,10 @@ class DerivedColumns:
 
     def depend(self, name: str) -> Gen:
         """Return the generator of another column of the row (TableBuilder builds it)."""
+        raise NotImplementedError
+
+    def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
+        """Return the share of NULLs of a column (TableBuilder)."""
         raise NotImplementedError
 
     def pool_for(self, col: Column, name: str) -> Gen:

@@ -203,7 +203,11 @@ class SpecialColumns(DerivedColumns):
                 f"{col.type.name}"
             )
         self.depend(local)
-        maps = getattr(self, "maps")  # noqa: B009 - set by TableBuilder before any column is built
+        if col.notnull and self.null_fraction(local, self.defs.get(local)) > 0:
+            raise cdef.error(
+                f"follows {local}, which is sometimes NULL; give {local} null_fraction = 0"
+            )
+        maps = self.maps
         value_at = self.p.value_at(fk.ref_table, remote)
         source = self.p.source(fk.ref_table, remote)
         return ForeignGen(col.name, encoder(col.type), fk.name, maps[fk.name], value_at, source)

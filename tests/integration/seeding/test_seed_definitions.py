@@ -138,3 +138,9 @@ phone = { null_fraction = 1.0 }
         ]
         assert conn.execute("SELECT count(phone) FROM patients").fetchone() == (0,)
         assert conn.execute("SELECT count(DISTINCT first_name) FROM patients").fetchone()[0] > 10  # type: ignore[index]
+
+
+def test_follow_through_a_nullable_key_is_refused(clinic_db: str, tmp_path: Path) -> None:
+    body = '[tables.documents.columns]\npatient_id = { follow = "appointment_id.patient_id" }\n'
+    with pytest.raises(SeedError, match="follows appointment_id, which is sometimes NULL"):
+        seed_with(clinic_db, tmp_path, body)
