@@ -1,0 +1,168 @@
+"""Local Supabase without Docker: the database surface, RLS as a user, `devenv sql --as`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devenv.rls import as_user
+from tests.helpers import devenv, env_local
+
+pytestmark = pytest.mark.integration
+
+ADA, BOB = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
+
+
+@pytest.fixture
+def supabase_project(capsys: pytest.CaptureFixture[str], project: Path) -> Path:
+    """The clinic example with its Supabase flavour, up natively, plus two known users."""
+    assert devenv(capsys, "init", "--example", "--supabase", "-C", str(project)).code == 0
+    result = devenv(capsys, "up", "--runtime", "native", "-C", str(project))
+    assert result.code == 0, result.err
+    with psycopg.connect(env_local(project)["DATABASE_URL"], autocommit=True) as conn:
+        for user_id, email in ((ADA, "ada@example.com"), (BOB, "bob@example.com")):
+            conn.execute(
+                "insert into auth.users (id, email, aud, role) values (%s, %s, 'authenticated', 'authenticated')",
+                (user_id, email),
+            )
+            for n in range(2 if user_id == ADA else 3):
+                conn.execute(
+                    "insert into portal_messages (owner_id, subject, body) values (%s, %s, 'hello')",
+                    (user_id, f"{email} #{n}"),
+                )
+    return project
+
+
+def visible(url: str, who: str) -> list[str]:
+    with psycopg.connect(url) as conn, as_user(conn, who):
+        return [
+            r[0]
+            for r in conn.execute(
+                "select subject from portal_messages where subject like '%%@example.com #%%' order by 1"
+            )
+        ]
+
+
+def test_rls_policy_lets_each_user_see_only_their_rows(supabase_project: Path) -> None:
+    url = env_local(supabase_project)["DATABASE_URL"]
+    assert visible(url, "ada@example.com") == ["ada@example.com #0", "ada@example.com #1"]
+    assert visible(url, str(BOB)) == [f"bob@example.com #{n}" for n in range(3)]
+    assert visible(url, "anon") == []
+    assert len(visible(url, "service_role")) == 5
+
+
+def test_auth_functions_read_the_claims(supabase_project: Path) -> None:
+    url = env_local(supabase_project)["DATABASE_URL"]
+    with psycopg.connect(url) as conn, as_user(conn, "ada@example.com"):
+        row = conn.execute(
+            "select auth.uid(), auth.email(), auth.role(), auth.jwt() ->> 'aud'"
+        ).fetchone()
+    assert row == (ADA, "ada@example.com", "authenticated", "authenticated")
+
+
+def test_insert_policy_checks_the_owner(supabase_project: Path) -> None:
+    url = env_local(supabase_project)["DATABASE_URL"]
+    with psycopg.connect(url) as conn, as_user(conn, "ada@example.com"):
+        conn.execute(
+            "insert into portal_messages (subject, body) values ('mine', 'x')"
+        )  # owner defaults to auth.uid()
+    with (
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+        psycopg.connect(url) as conn,
+        as_user(conn, "ada@example.com"),
+    ):
+        conn.execute(
+            "insert into portal_messages (owner_id, subject, body) values (%s, 'forged', 'x')",
+            (BOB,),
+        )
+
+
+def test_sql_as_on_the_command_line(
+    capsys: pytest.CaptureFixture[str], supabase_project: Path
+) -> None:
+    query = "select count(*) as n from portal_messages where subject like '%@example.com #%'"
+    counts = {}
+    for who in ("ada@example.com", "bob@example.com", "anon", "service_role"):
+        result = devenv(capsys, "sql", "--as", who, "--json", query, "-C", str(supabase_project))
+        assert result.code == 0, result.err
+        counts[who] = json.loads(result.out)["rows"][0]["n"]
+    assert counts == {"ada@example.com": 2, "bob@example.com": 3, "anon": 0, "service_role": 5}
+    unknown = devenv(
+        capsys, "sql", "--as", "nobody@example.com", "select 1", "-C", str(supabase_project)
+    )
+    assert unknown.code == 4
+    assert "Error: no user 'nobody@example.com' in auth.users" in unknown.err
+
+
+def test_status_names_the_services_native_mode_does_not_run(
+    capsys: pytest.CaptureFixture[str], supabase_project: Path
+) -> None:
+    services = json.loads(devenv(capsys, "status", "--json", "-C", str(supabase_project)).out)[
+        "services"
+    ]
+    states = {s["name"]: s["state"] for s in services}
+    assert states["postgres"] == states["s3"] == "running"
+    assert {n for n, st in states.items() if st == "docker only"} == {
+        "api",
+        "auth",
+        "rest",
+        "storage",
+        "meta",
+        "studio",
+        "mail",
+    }
+
+
+def test_env_file_has_local_supabase_keys_that_pass_the_guard(
+    capsys: pytest.CaptureFixture[str], supabase_project: Path
+) -> None:
+    env = env_local(supabase_project)
+    assert env["SUPABASE_URL"] == env["NEXT_PUBLIC_SUPABASE_URL"] == "http://127.0.0.1:54321"
+    assert env["SUPABASE_ANON_KEY"] == env["NEXT_PUBLIC_SUPABASE_ANON_KEY"]
+    assert env["SUPABASE_SERVICE_ROLE_KEY"].count(".") == 2
+    assert devenv(capsys, "check", "-C", str(supabase_project)).code == 0
+
+
+def test_reset_of_the_postgres_database_keeps_the_surface(
+    capsys: pytest.CaptureFixture[str], supabase_project: Path
+) -> None:
+    result = devenv(capsys, "reset", "--yes", "-C", str(supabase_project))
+    assert result.code == 0, result.err
+    url = env_local(supabase_project)["DATABASE_URL"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute(
+            "select count(*) from auth.users where email = 'ada@example.com'"
+        ).fetchone() == (0,)
+        assert conn.execute("select to_regprocedure('auth.uid()') is not null").fetchone() == (
+            True,
+        )
+
+
+def test_supabase_cli_layout_migrations_apply_unchanged(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    (project / "devenv.toml").write_text(
+        '[supabase]\nenabled = true\n[postgres]\ndatabase = "postgres"\n'
+    )
+    migrations = project / "supabase" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "20240101120000_profiles.sql").write_text(
+        "create table public.profiles (\n"
+        "  id uuid primary key references auth.users on delete cascade,\n"
+        "  username text unique\n);\n"
+        "alter table public.profiles enable row level security;\n"
+        'create policy "own profile" on public.profiles for select using ((select auth.uid()) = id);\n'
+        "grant select on public.profiles to authenticated;\n"
+    )
+    result = devenv(capsys, "up", "--runtime", "native", "-C", str(project))
+    assert result.code == 0, result.err
+    assert "Applied 1 migration(s)." in result.out
+    url = env_local(project)["DATABASE_URL"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select to_regclass('public.profiles') is not null").fetchone() == (
+            True,
+        )
