@@ -17,7 +17,7 @@ from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, max_length
-from devenv.seeding.values import DAY_US, encoder, parse_duration
+from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration
 
 if TYPE_CHECKING:
     from devenv.seeding.planning import ObjectSpec, Planner
@@ -70,7 +70,13 @@ class DerivedColumns:
         """A column in a unique key: derive a distinct value from the row number."""
         kind, enc = family(col.type), encoder(col.type)
         key = key_int(self.p.key(self.q, col.name, "unique"))
-        low, _ = bounds(self.rules.get(col.name, ColumnRules()), col.type)
+        rules = self.rules.get(col.name, ColumnRules())
+        low, _ = bounds(rules, col.type)
+        if col.type.base in ("enum", "bool") or rules.choices is not None:
+            # Few possible values: hand them out in order (the planner caps the row count).
+            choices = rules.choices or col.type.labels
+            values = [coerce(v, col.type) for v in choices] if choices else [False, True]
+            return RowGen(col.name, enc, lambda r: values[r % len(values)])
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
@@ -102,9 +108,9 @@ class DerivedColumns:
             return RowGen(col.name, enc, lambda r: {"n": r + 1})
         if kind == "float":
             return RowGen(col.name, enc, lambda r: float(low or 0) + r / 1000)
-        values: list[Any] = list(col.type.labels) or [True, False]
-        self.p.notes.append(f"{self.q}.{col.name}: unique with only {len(values)} possible values")
-        return RowGen(col.name, enc, lambda r: values[r % len(values)])
+        raise self.error(
+            col.name, f"is in a unique key, but devenv cannot make {col.type.name} values distinct"
+        )
 
     def unique_text(self, col: Column) -> Gen:
         """Text made unique by a row-number suffix (the base comes from the usual generator)."""

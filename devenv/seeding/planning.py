@@ -166,6 +166,11 @@ class Planner:
             limit = min(
                 limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale)
             )
+        table = self.schema.tables[q]
+        for name in plan.carriers:
+            kind = table.column(name).type
+            if kind.base == "bool" or kind.base == "enum":
+                limit = min(limit, 2 if kind.base == "bool" else len(kind.labels))
         return limit
 
     def parent_count(self, fk: ForeignKey, scale: str) -> int:

@@ -178,3 +178,17 @@ def test_parent_without_rows_is_a_clear_error(db: str, tmp_path: Path) -> None:
     (tmp_path / "seeds.toml").write_text("[tables.teams]\nrows = 0\n")
     with pytest.raises(SeedError, match=r"table public\.players needs rows in public\.teams"):
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+
+
+def test_one_to_one_extension_table_and_tiny_unique_domain(db: str) -> None:
+    apply_sql(
+        db,
+        "create type size as enum ('s', 'm', 'l');"
+        "create table accounts (id serial primary key, email text not null unique);"
+        "create table profiles (account_id int primary key references accounts (id), bio text);"
+        "create table sizes (size size primary key, label text not null);",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=1)
+    assert scalar(db, "SELECT count(*) FROM profiles") == 1000
+    assert scalar(db, "SELECT count(DISTINCT account_id) FROM profiles") == 1000
+    assert scalar(db, "SELECT count(*) FROM sizes") == 3
