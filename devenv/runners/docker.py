@@ -6,16 +6,13 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from devenv import engine
 from devenv.compose import COMPOSE_FILE, build_stack, project_name, render, write_stack
-from devenv.errors import CommandFailed, EngineError, PortInUse
+from devenv.compose_cli import Compose, find_compose
+from devenv.errors import EngineError
 from devenv.probes import wait_until_ready
-from devenv.procs import run
 from devenv.runners import Notify, ServiceStatus, StartReport
 from devenv.runners.portplan import choose_ports
 from devenv.runners.select import stack_services
@@ -44,7 +41,7 @@ class DockerRunner:
         self.project = project_name(settings.name)
         self.notify = notify or (lambda _msg: None)
         self._client: Any = None
-        self._cli: engine.Compose | None = None
+        self._cli: Compose | None = None
 
     # -- engine and compose ------------------------------------------------------------------
 
@@ -58,17 +55,11 @@ class DockerRunner:
     def _compose(self, *args: str, timeout: float) -> str:
         """Run one compose command on this project's generated stack."""
         if self._cli is None:
-            self._cli = engine.find_compose()
+            self._cli = find_compose()
         path = self.settings.state_dir / COMPOSE_FILE
         if not path.exists():  # removed by hand: containers are found by project name anyway
             write_stack(self.context(), self.services)
-        if self._cli.v1:
-            path = _v1_copy(path)
-        argv = [*self._cli.argv, "-p", self.project, "-f", str(path), *args]
-        try:
-            return run(argv, timeout=timeout, cwd=self.settings.state_dir).stdout
-        except CommandFailed as exc:
-            raise explain_compose(exc) from exc
+        return self._cli.run(self.project, path, *args, timeout=timeout)
 
     def containers(self) -> dict[str, Any]:
         """The project's containers by service name."""
@@ -315,37 +306,3 @@ def _state_of(container: Any, service: str) -> tuple[str, str]:
         if code not in (0, 137, 143):  # 137/143: stopped by a signal
             return "crashed", f"exited with code {code}; {crashed}"
     return "stopped", container.status
-
-
-def _v1_copy(path: Path) -> Path:
-    """docker-compose 1.x: the same stack without the top-level `name:` key."""
-    stack = yaml.safe_load(path.read_text(encoding="utf-8"))
-    stack.pop("name", None)
-    legacy = path.with_name("docker-compose.v1.yaml")
-    legacy.write_text(render(stack), encoding="utf-8")
-    return legacy
-
-
-_PULL_MARKERS = (
-    "pull access denied",
-    "manifest unknown",
-    "failed to resolve reference",
-    "not found: manifest",
-    "No such image",
-)
-
-
-def explain_compose(exc: CommandFailed) -> EngineError | PortInUse | CommandFailed:
-    """Turn compose's stderr into a clear error where the cause is known."""
-    text = exc.message
-    last = text.strip().splitlines()[-1]
-    if "port is already allocated" in text or "address already in use" in text:
-        return PortInUse(
-            f"a port of the stack was taken while it started: {last}",
-            hint="Stop what holds it, or set another port in devenv.toml, then `devenv up`.",
-        )
-    if any(marker in text for marker in _PULL_MARKERS):
-        return engine.pull_failed("an image of the stack", text)
-    if "Cannot connect to the Docker daemon" in text or "permission denied" in text.lower():
-        return engine.explain(OSError(text))
-    return exc

