@@ -23,6 +23,7 @@ class ColumnRules:
     max_length: int | None = None
     min_length: int | None = None
     notnull: bool = False
+    patterns: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
     if left[0] == "lit" and right[0] != "lit":
         op, left, right = _FLIP.get(op, op), right, left
     op = _FLIP[op] if op == "!=" else op
+    if op == "~" and left[0] == "col" and right[0] == "lit" and right[1] is not None:
+        facts.rules(left[1]).patterns.append(str(right[1]))
+        return
     if op not in _COMPARE:
         raise Unsupported(op)
     if left[0] == "col" and right[0] == "col":

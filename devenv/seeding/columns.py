@@ -17,6 +17,7 @@ from devenv.seeding.gens import (
     RowGen,
 )
 from devenv.seeding.model import Column, ForeignKey
+from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.pools import build_table
 from devenv.seeding.rng import Draws
@@ -282,6 +283,12 @@ class TableBuilder(SpecialColumns):
                 None,
                 strict=False,
             )
+        if rules.patterns and family(col.type) == "text":
+            try:
+                values = examples(rules.patterns[0], self.p.rnd(self.q, col.name, "pattern"))
+                return self.pool(col, providers.Made(values, "text"), None, strict=False)
+            except (PatternTooHard, SeedError):
+                self.p.notes.append(f"{self.q}.{col.name}: pattern {rules.patterns[0]!r} too hard")
         rule = infer(self.table.name, col.name, col.type)
         if rule is None:
             return self.unsupported(col)

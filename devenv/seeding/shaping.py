@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,7 @@ def fit(
     low, high = bounds(rules, pgtype)
     precision = pgtype.numeric_precision
     plain = rules.choices is None and not rules.excluded and pgtype.base != "enum"
+    plain = plain and not rules.patterns
     if (
         plain
         and kind in ("int", "date", "timestamp", "time", "interval", "float")
@@ -134,6 +136,8 @@ def _accepts(
     if rules.excluded and display(value, pgtype) in rules.excluded:
         return False
     if isinstance(value, str) and rules.min_length and len(value) < rules.min_length:
+        return False
+    if isinstance(value, str) and not all(re.search(p, value) for p in rules.patterns):
         return False
     if isinstance(value, str) and not value and "" in rules.excluded:
         return False

@@ -2,6 +2,7 @@
 create type mood as enum ('happy', 'sad', 'neutral');
 create domain positive_int as integer check (value > 0) not null;
 create domain short_code as varchar(8) check (char_length(value) >= 3);
+create domain us_zip as text check (value ~ '^[0-9]{5}(-[0-9]{4})?$');
 
 -- Self-reference (a tree) with a CHECK that a node is not its own parent.
 create table categories (
@@ -65,6 +66,8 @@ create table gadgets (
     spec        jsonb not null default '{}',
     raw_spec    json,
     ip_address  inet,
+    zip         us_zip not null,
+    sku         text not null check (sku ~ '^[A-Z]{3}-[0-9]{4}$'),
     blob        bytea,
     opens_at    time,
     warranty    interval,

@@ -69,7 +69,6 @@ def test_lengths_and_non_empty() -> None:
 @pytest.mark.parametrize(
     "definition",
     [
-        "CHECK (((VALUE)::text ~ '^[0-9]{5}$'::text))",
         "CHECK ((num_nonnulls(a, b) = 1))",
         "CHECK (((a + b) > 3))",
         "CHECK (((a > 1) OR (b > 1)))",
@@ -78,3 +77,23 @@ def test_lengths_and_non_empty() -> None:
 def test_unsupported_checks_are_reported_not_fatal(definition: str) -> None:
     facts = analyse([("odd", definition)], value_column="v")
     assert facts.unsupported == ["odd"]
+
+
+def test_regex_checks_become_patterns() -> None:
+    facts = analyse([("z", "CHECK (((VALUE)::text ~ '^[0-9]{5}$'::text))")], value_column="zip")
+    assert facts.columns["zip"].patterns == ["^[0-9]{5}$"]
+    assert facts.unsupported == []
+
+
+def test_pattern_examples_match() -> None:
+    import random
+    import re
+
+    from devenv.seeding.patterns import PatternTooHard, examples
+
+    for pattern in [r"^[0-9]{5}(-[0-9]{4})?$", r"^[A-Z]{2}\d+$", r"^(ab|cd)-\w*$", r"^[^x]+$"]:
+        found = examples(pattern, random.Random(1), 50)
+        assert found
+        assert all(re.search(pattern, s) for s in found)
+    with pytest.raises(PatternTooHard):
+        examples(r"^(?=a)b$", random.Random(1), 5)
