@@ -64,8 +64,15 @@ def run_seed(
         plan = _plan(conn, defs, seed=seed, scale=scale)
         phases.mark("plan")
         count = _workers(plan, workers)
-        reports, objects = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets)
+        previous = PostgresSink(conn).previous_objects() if s3 is not None else set()
+        reports, uploads = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets)
     phases.mark("commit")
+    objects = uploads.count if uploads is not None else 0
+    if uploads is not None and previous:
+        # Only after the commit: the previous seed's rows pointed at these until then.
+        removed = uploads.prune(previous)
+        if removed:
+            plan.notes.append(f"removed {removed} objects left by the previous seed")
     seconds = time.perf_counter() - started
     return SeedReport(scale, seed, tuple(reports), objects, seconds, count, peak_rss_mb(),
                       tuple(plan.notes), phases.done())  # fmt: skip
@@ -80,7 +87,7 @@ def _seed(
     *,
     s3: S3Target | None,
     buckets: Mapping[str, str] | None,
-) -> tuple[list[TableReport], int]:
+) -> tuple[list[TableReport], ObjectSink | None]:
     """Upload objects while the rows load; record provenance; the caller's `with` commits."""
     wall = datetime.now(UTC)
     if s3 is None:
@@ -98,9 +105,12 @@ def _seed(
         if uploads is not None:
             uploads.close()
     rows = {r.name: r.rows for r in reports}
-    PostgresSink(conn).record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
-                              rows=sum(rows.values()), objects=objects, tables=rows)  # fmt: skip
-    return reports, objects
+    sink = PostgresSink(conn)
+    sink.record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
+                rows=sum(rows.values()), objects=objects, tables=rows)  # fmt: skip
+    if uploads is not None:
+        sink.record_objects(uploads.keys)
+    return reports, uploads
 
 
 class Phases:

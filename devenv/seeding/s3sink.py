@@ -53,6 +53,7 @@ class ObjectSink:
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
         self.futures: list[Future[None]] = []
         self.buckets: set[str] = set()
+        self.keys: set[tuple[str, str]] = set()
         self.count = 0
 
     def ensure_bucket(self, bucket: str) -> None:
@@ -74,6 +75,7 @@ class ObjectSink:
         for upload in uploads:
             self.ensure_bucket(upload.bucket)
             self.futures.append(self.pool.submit(self._put, upload))
+            self.keys.add((upload.bucket, upload.key))
             self.count += 1
 
     def _put(self, upload: Upload) -> None:
@@ -103,3 +105,20 @@ class ObjectSink:
     def close(self) -> None:
         """Stop the thread pool (queued uploads are cancelled)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def prune(self, previous: set[tuple[str, str]]) -> int:
+        """Delete objects a previous seed put that this seed did not; return how many."""
+        from minio.deleteobjects import DeleteObject
+
+        stale: dict[str, list[str]] = {}
+        for bucket, key in sorted(previous - self.keys):
+            stale.setdefault(bucket, []).append(key)
+        removed = 0
+        for bucket, names in stale.items():
+            try:
+                errors = list(self.client.remove_objects(bucket, [DeleteObject(k) for k in names]))
+            except Exception as exc:  # the seed is committed; pruning is best effort
+                log.warning("could not remove old seed objects from %s: %s", bucket, exc)
+                continue
+            removed += len(names) - len(errors)
+        return removed

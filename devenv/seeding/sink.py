@@ -43,7 +43,10 @@ _PROVENANCE = [
         started_at timestamptz NOT NULL, finished_at timestamptz NOT NULL DEFAULT now(),
         rows bigint NOT NULL, objects integer NOT NULL, tables jsonb NOT NULL,
         synthetic boolean NOT NULL DEFAULT true)""",
-    "COMMENT ON TABLE devenv_meta.seed_runs IS 'Synthetic data loads by devenv seed: all seeded rows are fake.'",  # noqa: E501
+    "COMMENT ON TABLE devenv_meta.seed_runs IS"
+    " 'Synthetic data loads by devenv seed: all seeded rows are fake.'",
+    """CREATE TABLE IF NOT EXISTS devenv_meta.seed_objects (
+        bucket text NOT NULL, key text NOT NULL, PRIMARY KEY (bucket, key))""",
 ]
 
 
@@ -234,3 +237,21 @@ class PostgresSink:
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (seed, scale, version, started, rows, objects, json.dumps(tables)),
         )
+
+    def previous_objects(self) -> set[tuple[str, str]]:
+        """Return the (bucket, key) pairs the last seed uploaded, from devenv_meta.seed_objects."""
+        row = self.conn.execute("SELECT to_regclass('devenv_meta.seed_objects')").fetchone()
+        if row is None or row[0] is None:
+            return set()
+        rows = self.conn.execute("SELECT bucket, key FROM devenv_meta.seed_objects").fetchall()
+        return {(bucket, key) for bucket, key in rows}
+
+    def record_objects(self, keys: set[tuple[str, str]]) -> None:
+        """Replace the list of uploaded objects (in the seed's transaction)."""
+        self.conn.execute("TRUNCATE devenv_meta.seed_objects")
+        with (
+            self.conn.cursor() as cur,
+            cur.copy("COPY devenv_meta.seed_objects FROM STDIN") as copy,
+        ):
+            for item in sorted(keys):
+                copy.write_row(item)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import psycopg
 import pytest
 from conftest import CLINIC, S3Server
@@ -95,3 +97,26 @@ def test_remote_s3_endpoint_is_refused(clinic_db: str) -> None:
     remote = S3Target("s3.amazonaws.com", "k", "s", "us-east-1", secure=True)
     with pytest.raises(UnsafeTarget):
         run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1, s3=remote)
+
+
+def test_a_smaller_reseed_removes_the_objects_it_no_longer_uses(
+    clinic_db: str, s3_server: S3Server
+) -> None:
+    s3 = client(s3_server)
+    s3.make_bucket("shrinking")
+    s3.put_object("shrinking", "user-upload.txt", io.BytesIO(b"mine"), 4)
+    buckets = {"documents": "shrinking"}
+    for scale in ("medium", "small"):
+        report = run_seed(
+            clinic_db,
+            definitions_dir=DEFS,
+            scale=scale,
+            seed=3,
+            s3=target(s3_server),
+            buckets=buckets,
+        )
+    assert "removed 72 objects left by the previous seed" in report.notes
+    with psycopg.connect(clinic_db) as conn:
+        keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
+    listed = sorted(o.object_name for o in s3.list_objects("shrinking", recursive=True))
+    assert listed == sorted([*keys, "user-upload.txt"])
