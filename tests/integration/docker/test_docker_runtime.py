@@ -327,9 +327,12 @@ def test_service_that_dies_stops_the_stack_and_shows_its_log(
 
 
 def test_engine_that_does_not_answer_is_exit_11(
-    capsys: pytest.CaptureFixture[str], stack: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    stack: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    dead = Path(tempfile.mkdtemp(prefix="devenv-dead-", dir="/tmp")) / "docker.sock"
+    dead = tmp_path / "docker.sock"
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(dead))  # a socket file nobody listens on: a crashed engine's leftover
         monkeypatch.setenv("DOCKER_HOST", f"unix://{dead}")
@@ -342,7 +345,6 @@ def test_engine_that_does_not_answer_is_exit_11(
         ]
         now = statuses(capsys, stack, "--runtime", "docker")  # answers, says why
     assert {s["detail"] for s in now.values()} == {"the Docker engine is not running"}
-    shutil.rmtree(dead.parent)
 
 
 @pytest.fixture
