@@ -60,7 +60,12 @@ WHERE i.indisunique AND i.indrelid = ANY(%s)
 ORDER BY i.indrelid, ic.relname
 """
 
-_TRIGGERS = "SELECT DISTINCT tgrelid FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = ANY(%s)"
+_TRIGGERS = """
+SELECT c.oid FROM pg_class c
+WHERE c.oid = ANY(%s) AND EXISTS (
+    SELECT 1 FROM pg_trigger g
+    WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT relid FROM pg_partition_tree(c.oid)))
+"""
 
 _TYPES = """
 SELECT t.oid, format_type(t.oid, NULL), t.typname, t.typtype, t.typbasetype, t.typtypmod,

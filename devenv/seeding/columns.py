@@ -114,11 +114,9 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
-        copy = tuple(self.copy)
-        partitioned = self.table.partitioned
-        return TablePlan(
-            self.q, rows, copy, self.gens, self.deferred, match, self.objects, partitioned
-        )
+        copy, table = tuple(self.copy), self.table
+        return TablePlan(self.q, rows, copy, self.gens, self.deferred, match, self.objects,
+                         table.partitioned, table.user_triggers)  # fmt: skip
 
     def _column(self, col: Column) -> None:
         """Create the generator of one column and decide whether COPY writes it."""

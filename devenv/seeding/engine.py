@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.report import ProgressCallback, SeedReport, TableReport, peak_rss_mb
 from devenv.seeding.s3sink import ObjectSink, S3Target, Upload
 from devenv.seeding.scope import select
-from devenv.seeding.sink import PostgresSink, ident
+from devenv.seeding.sink import KeyAside, PostgresSink, ident
 from devenv.seeding.stream import CHUNK, ChunkStream, chunk_bytes
 from devenv.seeding.values import coerce
 
@@ -191,18 +192,24 @@ def _load(
     names = [t.name for t in plan.tables]
     with ChunkStream(plan, workers) as chunks:
         sink.truncate(names)
-        if sum(t.rows for t in plan.tables) >= KEYS_ASIDE_FROM_ROWS or plan.unchecked:
-            plain = [t.name for t in plan.tables if not t.partitioned]
-            sink.set_keys_aside(names, plain)
+        aside = sum(t.rows for t in plan.tables) >= KEYS_ASIDE_FROM_ROWS or plan.unchecked
+        if aside:
+            sink.set_keys_aside(names, [t.name for t in plan.tables if not t.partitioned])
+        trusted = aside and sink.trust_foreign_keys()
         phases.mark("truncate")
         held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
         loaded: set[str] = set()
         reports = []
         for table in plan.tables:
+            if trusted:
+                _before_copy(sink, table, loaded, held)
             reports.append(_copy_table(sink, table, chunks, progress))
             loaded.add(table.name)
             # Rebuilding this table's keys now lets the server index while workers run ahead.
-            _guard(table.name, lambda: sink.restore_keys(loaded, hold=held))
+            ready = _ready_after(table.name, loaded, held, trusted=trusted)
+            _guard(table.name, partial(sink.restore_keys, ready))
+        if trusted:
+            sink.fire_triggers(fire=False)
     phases.mark("copy")
     for table in plan.tables:
         if table.deferred and table.match_columns:
@@ -211,6 +218,34 @@ def _load(
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
     return reports
+
+
+def _before_copy(
+    sink: PostgresSink, table: TablePlan, keyed: set[str], held: frozenset[str]
+) -> None:
+    """Trusted load: re-add the table's foreign keys while it is empty (no scan), set triggers."""
+
+    def ready(key: KeyAside) -> bool:
+        own = key.kind == "f" and key.qualified == table.name
+        return own and key.ref in keyed and key.name not in held
+
+    _guard(table.name, partial(sink.restore_keys, ready))
+    sink.fire_triggers(fire=table.triggers)
+
+
+def _ready_after(
+    name: str, loaded: set[str], held: frozenset[str], *, trusted: bool
+) -> Callable[[KeyAside], bool]:
+    """Which keys to rebuild once `name` is loaded: its own; untrusted, also FKs now complete."""
+
+    def ready(key: KeyAside) -> bool:
+        if key.kind != "f":
+            return key.qualified == name
+        if trusted:
+            return False
+        return key.qualified in loaded and key.ref in loaded and key.name not in held
+
+    return ready
 
 
 def _fill_deferred(sink: PostgresSink, table: TablePlan) -> None:

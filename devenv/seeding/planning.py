@@ -46,6 +46,7 @@ class TablePlan:
     match_columns: tuple[str, ...] = ()
     objects: ObjectSpec | None = None
     partitioned: bool = False
+    triggers: bool = False
 
 
 @dataclass

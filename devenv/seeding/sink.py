@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ _PROVENANCE = [
 
 
 @dataclass(frozen=True)
-class _Key:
+class KeyAside:
     """A constraint or index set aside during the load."""
 
     schema: str
@@ -81,7 +81,7 @@ class PostgresSink:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
-        self.aside: list[_Key] = []
+        self.aside: list[KeyAside] = []
 
     def truncate(self, tables: list[str]) -> None:
         """Empty every seeded table and restart their identity sequences."""
@@ -95,12 +95,12 @@ class PostgresSink:
         oids = {"all": self._oids(tables), "plain": self._oids(plain)}
         for row in self.conn.execute(_KEYS, oids).fetchall():
             ref, schema, table, name, kind, definition, comment = row
-            self.aside.append(_Key(schema, table, name, kind, definition, comment, ref=ref))
+            self.aside.append(KeyAside(schema, table, name, kind, definition, comment, ref=ref))
         for schema, table, name, definition, clustered, replica, comment in self.conn.execute(
             _INDEXES, oids
         ).fetchall():
             self.aside.append(
-                _Key(schema, table, name, "i", definition, comment, clustered, replica)
+                KeyAside(schema, table, name, "i", definition, comment, clustered, replica)
             )
         for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind]):
             table = sql.Identifier(key.schema, key.table)
@@ -120,29 +120,37 @@ class PostgresSink:
         quoted = [sql.Identifier(*t.split(".", 1)).as_string(self.conn) for t in tables]
         return [r[0] for r in self.conn.execute(query, [quoted]).fetchall() if r[0] is not None]
 
-    def restore_keys(
-        self, loaded: set[str] | None = None, *, hold: frozenset[str] = frozenset()
-    ) -> None:
-        """Recreate the keys of loaded tables: indexes and unique keys, then foreign keys.
+    def trust_foreign_keys(self) -> bool:
+        """Skip per-row foreign key triggers for the rest of the transaction (superuser only).
 
-        A foreign key comes back once both of its tables are loaded (and its name is not held
-        back for a deferred fill); re-adding it makes the database check every row.
+        The generator makes every foreign key point at an existing parent row, so the bulk path
+        loads with session_replication_role = replica, as pg_restore --disable-triggers does.
+        Returns False (and changes nothing) when the role may not do that.
+        """
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SET LOCAL session_replication_role = replica")
+        except psycopg.errors.InsufficientPrivilege:
+            return False
+        return True
+
+    def fire_triggers(self, *, fire: bool) -> None:
+        """Fire triggers (origin) for a table with its own triggers, or skip them (replica)."""
+        role = "origin" if fire else "replica"
+        self.conn.execute(sql.SQL("SET LOCAL session_replication_role = {}").format(sql.SQL(role)))
+
+    def restore_keys(self, ready: Callable[[KeyAside], bool] | None = None) -> None:
+        """Recreate the keys set aside that are `ready` (all when None), indexes first.
+
+        Re-adding a foreign key makes the database check every row of a non-empty table.
         """
         self.conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-
-        def ready(key: _Key) -> bool:
-            if loaded is None:
-                return True
-            if key.kind != "f":
-                return key.qualified in loaded
-            return key.qualified in loaded and key.ref in loaded and key.name not in hold
-
-        now = [k for k in self.aside if ready(k)]
-        self.aside = [k for k in self.aside if not ready(k)]
+        now = [k for k in self.aside if ready is None or ready(k)]
+        self.aside = [k for k in self.aside if k not in now]
         for key in sorted(now, key=lambda k: {"i": 0, "p": 1, "u": 1, "f": 2}[k.kind]):
             self._restore(key)
 
-    def _restore(self, key: _Key) -> None:
+    def _restore(self, key: KeyAside) -> None:
         """Re-create one index or constraint with its comment and flags."""
         table = sql.Identifier(key.schema, key.table)
         # Definitions come from pg_get_constraintdef/pg_get_indexdef: the server's own SQL.

@@ -29,7 +29,7 @@ def scalar(conninfo: str, query: str) -> object:
     return row[0]
 
 
-@pytest.mark.parametrize(("scale", "workers"), [("small", 1), ("medium", 2)])
+@pytest.mark.parametrize(("scale", "workers"), [("small", 1), ("medium", 2), ("large", 2)])
 def test_awkward_schema_seeds_without_breaking_a_constraint(
     awkward_db: str, scale: str, workers: int
 ) -> None:
@@ -146,7 +146,8 @@ def test_lookup_table_kept_and_referenced(db: str, tmp_path: Path) -> None:
     assert scalar(db, "SELECT count(DISTINCT country) FROM customers") == 3
 
 
-def test_partitioned_table_and_user_trigger(db: str) -> None:
+@pytest.mark.parametrize(("scale", "rows"), [("medium", 1000), ("large", 25_000)])
+def test_partitioned_table_and_user_trigger(db: str, scale: str, rows: int) -> None:
     """COPY routes rows into partitions (no FREEZE there), and user triggers still fire."""
     apply_sql(
         db,
@@ -163,8 +164,8 @@ def test_partitioned_table_and_user_trigger(db: str) -> None:
         "create trigger count_event after insert on events_new"
         " for each row execute function count_event();",
     )
-    run_seed(db, definitions_dir=None, scale="medium", seed=1)
-    assert scalar(db, "SELECT count(*) FROM events") == 1000
+    run_seed(db, definitions_dir=None, scale=scale, seed=1)
+    assert scalar(db, "SELECT count(*) FROM events") == rows
     fired = scalar(db, "SELECT count(*) FROM logs.audit")
     assert scalar(db, "SELECT count(*) FROM events_new") == fired
     assert scalar(db, "SELECT count(*) FROM events_old") > 0  # type: ignore[operator]
