@@ -27,7 +27,8 @@ def test_help_lists_every_command_with_an_example(capsys: pytest.CaptureFixture[
     ):
         assert command in result.out
         sub = devenv(capsys, command, "--help")
-        assert sub.code == 0 and "Example: devenv" in sub.out, command
+        assert sub.code == 0, command
+        assert "Example: devenv" in sub.out, command
 
 
 def test_init_writes_the_clinic_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -81,7 +82,8 @@ def test_bad_flag_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
 def test_status_of_a_new_project(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = devenv(capsys, "status", "-C", str(tmp_path))
     assert result.code == 0
-    assert "postgres" in result.out and "stopped" in result.out
+    assert "postgres" in result.out
+    assert "stopped" in result.out
 
 
 def test_logs_of_an_unknown_service(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ def credentials_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
 
 
-def test_check_is_clean_in_an_empty_environment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_check_is_clean_in_an_empty_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     result = devenv(capsys, "check", "-C", str(tmp_path))
     assert result.code == 0
     assert result.out.startswith("No cloud credentials found. Checked: process environment")
@@ -36,12 +38,16 @@ def test_check_reports_without_showing_values(
     assert ("env AWS_ACCESS_KEY_ID", "aws", "access key id") in kinds
     assert all(f["fingerprint"].startswith("aws:") and f["fix"] for f in report["findings"])
     for text in (result.out, result.err, devenv(capsys, "check", "-C", str(tmp_path)).out):
-        assert AKIA[4:] not in text and SECRET[:12] not in text
+        assert AKIA[4:] not in text
+        assert SECRET[:12] not in text
 
 
 @pytest.mark.parametrize("command", [["up"], ["seed"], ["reset", "--yes"], ["env"]])
 def test_commands_refuse_with_exit_3_and_start_nothing(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
 ) -> None:
     credentials_in_env(monkeypatch)
     result = devenv(capsys, *command, "-C", str(tmp_path))
@@ -53,9 +59,13 @@ def test_commands_refuse_with_exit_3_and_start_nothing(
     assert not (tmp_path / ".env.local").exists()
 
 
-def test_a_cloud_database_url_in_an_env_file_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_cloud_database_url_in_an_env_file_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     host = "db.abcdefghijklmnopqrst.supabase.co"
-    (tmp_path / ".env").write_text(f"# prod\nDATABASE_URL=postgresql://postgres:S3cr3tPassw0rd@{host}:5432/postgres\n")
+    (tmp_path / ".env").write_text(
+        f"# prod\nDATABASE_URL=postgresql://postgres:S3cr3tPassw0rd@{host}:5432/postgres\n"
+    )
     result = devenv(capsys, "up", "-C", str(tmp_path))
     assert result.code == 3
     assert ".env:2:" in result.err

@@ -65,7 +65,9 @@ def test_up_gives_a_seeded_stack_that_real_clients_use(
     capsys: pytest.CaptureFixture[str], project: Path
 ) -> None:
     out = up_example(capsys, project)
-    assert "postgres" in out and "s3" in out and "running" in out
+    assert "postgres" in out
+    assert "s3" in out
+    assert "running" in out
     env = env_local(project)
     assert env["DEVENV_ENVIRONMENT"] == "local"
     assert env["S3_BUCKET_NAME"] == "local-documents"
@@ -108,7 +110,8 @@ def test_second_up_is_a_fast_no_op_with_the_same_table(
     assert "Everything was already running" in second.out
     assert {n: r.pid for n, r in load_state(project / ".devenv").processes.items()} == pids
     table = [line for line in first.splitlines() if line.startswith(("postgres", "s3"))]
-    assert table and all(line in second.out for line in table)
+    assert table
+    assert all(line in second.out for line in table)
 
 
 def _listening(pids: set[int]) -> list[str]:
@@ -167,7 +170,8 @@ def test_data_and_objects_survive_down_and_up(
         )
     s3_client(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt", Body=b"kept")
     down = devenv(capsys, "down", "-C", str(project))
-    assert down.code == 0 and "The data is kept" in down.out
+    assert down.code == 0
+    assert "The data is kept" in down.out
     status = json.loads(devenv(capsys, "status", "--json", "-C", str(project)).out)
     assert {s["state"] for s in status["services"]} == {"stopped"}
     again = devenv(capsys, "up", "-C", str(project))
@@ -289,7 +293,8 @@ def test_new_migration_is_applied_by_the_next_up(
         "alter table clinics add column fax text;"
     )
     result = devenv(capsys, "up", "-C", str(project))
-    assert result.code == 0 and "Applied 1 migration(s)." in result.out
+    assert result.code == 0
+    assert "Applied 1 migration(s)." in result.out
     url = env_local(project)["DATABASE_URL"]
     assert (
         sql_value(url, "select count(*) from information_schema.columns where column_name = 'fax'")
@@ -333,4 +338,5 @@ def test_logs_show_each_service(capsys: pytest.CaptureFixture[str], project: Pat
     assert result.code == 0
     assert "database system is ready to accept connections" in result.out
     both = devenv(capsys, "logs", "-C", str(project))
-    assert "== postgres ==" in both.out and "== s3 ==" in both.out
+    assert "== postgres ==" in both.out
+    assert "== s3 ==" in both.out

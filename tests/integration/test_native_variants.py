@@ -33,8 +33,10 @@ def test_embedded_postgres_serves_a_version_the_system_lacks(
     with psycopg.connect(env_local(project)["DATABASE_URL"]) as conn:
         version = conn.execute("show server_version_num").fetchone()
         patients = conn.execute("select count(*) from patients").fetchone()
-    assert version is not None and str(version[0]).startswith("18")
-    assert patients is not None and patients[0] > 0
+    assert version is not None
+    assert str(version[0]).startswith("18")
+    assert patients is not None
+    assert patients[0] > 0
     doctor = json.loads(devenv(capsys, "doctor", "--json", "-C", str(project)).out)
     detail = next(c["detail"] for c in doctor["checks"] if c["name"] == "postgres binaries")
     assert "embedded-postgres" in detail

@@ -41,7 +41,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repo(tmp_path: Pa
             for p in (REPO / folder).rglob("*")
             if p.is_file() and "__pycache__" not in p.parts
         }
-        assert expected and expected <= shipped, folder
+        assert expected, folder
+        assert expected <= shipped, folder
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -62,7 +63,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repo(tmp_path: Pa
         timeout=60,
         check=True,
     ).stdout
-    assert "init" in help_text and "up" in help_text
+    assert "init" in help_text
+    assert "up" in help_text
     init = subprocess.run(
         [str(python), "-m", "devenv", "init", "--example"],
         cwd=outside,

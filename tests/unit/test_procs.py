@@ -26,7 +26,7 @@ def test_run_failure_carries_command_and_stderr_tail() -> None:
 
 def test_run_timeout() -> None:
     started = time.monotonic()
-    with pytest.raises(CommandFailed, match="did not finish within 0.5 s"):
+    with pytest.raises(CommandFailed, match=r"did not finish within 0\.5 s"):
         run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
     assert time.monotonic() - started < 5
 

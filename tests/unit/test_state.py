@@ -17,8 +17,10 @@ def test_secrets_are_generated_once_per_project_and_private(tmp_path: Path) -> N
     assert first == again
     assert first != other
     assert first is not None
-    assert first.s3_access_key.startswith("devenv-") and len(first.s3_access_key) == 23
-    assert first.s3_secret_key.startswith("devenv-") and len(first.s3_secret_key) == 47
+    assert first.s3_access_key.startswith("devenv-")
+    assert len(first.s3_access_key) == 23
+    assert first.s3_secret_key.startswith("devenv-")
+    assert len(first.s3_secret_key) == 47
     assert len(first.jwt_secret) >= 32
     path = tmp_path / ".devenv" / "secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -31,7 +33,7 @@ def test_no_secrets_without_create(tmp_path: Path) -> None:
 
 def test_damaged_secrets_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "secrets.json").write_text("{not json")
-    with pytest.raises(ConfigError, match="secrets.json is damaged") as info:
+    with pytest.raises(ConfigError, match=r"secrets\.json is damaged") as info:
         load_secrets(tmp_path)
     assert "devenv destroy" in info.value.hint
 
@@ -46,5 +48,5 @@ def test_state_round_trip(tmp_path: Path) -> None:
 
 def test_damaged_state_names_the_fix(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text("[]")
-    with pytest.raises(ConfigError, match="state.json is damaged"):
+    with pytest.raises(ConfigError, match=r"state\.json is damaged"):
         load_state(tmp_path)
