@@ -11,7 +11,7 @@ from devenv.errors import SeedError
 from devenv.seeding import keys
 from devenv.seeding.checks import ColumnRules
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, Gen, ParentMap, RowGen
+from devenv.seeding.gens import ConstGen, DerivedGen, Gen, ParentMap, RowGen, UuidGen
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
@@ -80,7 +80,7 @@ class DerivedColumns:
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
-            return FieldRowGen(col.name, enc, keys.uuid_fn(key), keys.uuid_field_fn(key))
+            return UuidGen(col.name, enc, keys.UuidStream(self.p.key(self.q, col.name, "unique")))
         if kind == "int":
             first: int = 1 if low is None or low <= 1 else int(low)
             return RowGen(col.name, enc, lambda r: first + r)
@@ -231,7 +231,7 @@ class DerivedColumns:
     def object_key(self, col: Column) -> Gen:
         """`<table>/<uuid>.<ext>`: unique, and the extension matches the content type."""
         assert self.objects is not None
-        uuid_at = keys.uuid_fn(key_int(self.p.key(self.q, col.name, "object")))
+        uuid_at = keys.UuidStream(self.p.key(self.q, col.name, "object")).at
         ct = self.objects.content_type_column
         prefix = self.table.name
 

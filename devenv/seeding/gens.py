@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devenv.seeding.pools import Table
 from devenv.seeding.rng import Draws
 from devenv.seeding.values import Encoder
+
+if TYPE_CHECKING:
+    from devenv.seeding.keys import UuidStream
 
 
 class Block:
@@ -107,22 +110,35 @@ class RowGen(Gen):
         return self.fn(row)
 
 
-class FieldRowGen(RowGen):
-    """A RowGen that also builds each binary field directly from the row (UUID keys)."""
+class UuidGen(Gen):
+    """UUID keys: a block of rows is built in a few C-speed passes."""
 
-    def __init__(
-        self,
-        column: str,
-        encode: Encoder,
-        fn: Callable[[int], Any],
-        field_fn: Callable[[int], bytes],
-    ) -> None:
-        super().__init__(column, encode, fn)
-        self.field_fn = field_fn
+    _PREFIX = b"\x00\x00\x00\x10"
+
+    def __init__(self, column: str, encode: Encoder, stream: UuidStream) -> None:
+        super().__init__(column, encode)
+        self.stream = stream
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Slice the block's bytes into one 16-byte value per row."""
+        data = self.stream.block(blk.start, blk.n)
+        return [data[i : i + 16] for i in range(0, 16 * blk.n, 16)]
 
     def enc(self, blk: Block) -> list[bytes]:
-        """Build the fields without the raw values."""
-        return list(map(self.field_fn, blk.rows))
+        """Interleave the length prefix, then slice one 20-byte field per row."""
+        if self.column in blk._raw:
+            return super().enc(blk)
+        data, n = self.stream.block(blk.start, blk.n), blk.n
+        out = bytearray(20 * n)
+        out[3::20] = self._PREFIX[3:] * n
+        for j in range(16):
+            out[4 + j :: 20] = data[j::16]
+        fields = bytes(out)
+        return [fields[i : i + 20] for i in range(0, 20 * n, 20)]
+
+    def at(self, row: int) -> Any:
+        """Return one row's UUID bytes."""
+        return self.stream.at(row)
 
 
 class ConstGen(Gen):

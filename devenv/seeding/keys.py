@@ -2,39 +2,66 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
 from devenv.seeding.gens import ParentMap
-from devenv.seeding.rng import M64, Draws, mix
+from devenv.seeding.rng import BLOCK, Draws, mix
 
-M62 = (1 << 62) - 1
-_ODD62 = 0x2545F4914F6CDD1D & M62 | 1
-_ODD64 = 0xD6E8FEB86659FD93
-_VARIANT = 0b10 << 62
-_FIELD = 16 << 128
-
-
-def _uuid_int(key: int, row: int) -> int:
-    """Return a version-4-shaped UUID as an int; the low 62 bits are a bijection of the row."""
-    low = (row * _ODD62 + key) & M62
-    low ^= low >> 29
-    high = (row * _ODD64 + (key >> 3)) & M64
-    high ^= high >> 31
-    return ((high & ~0xF000 | 0x4000) << 64) | _VARIANT | low
+_VERSION = bytes((b & 0x0F) | 0x40 for b in range(256))
+_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
+_ODD48 = 0xB5AD4ECEDA1B
+_M48 = (1 << 48) - 1
+_LITTLE = sys.byteorder == "little"
 
 
-def uuid_fn(key: int) -> Callable[[int], bytes]:
-    """Return row -> 16 UUID bytes, unique per row."""
-    return lambda row: _uuid_int(key, row).to_bytes(16, "big")
+class UuidStream:
+    """Version-4-shaped UUIDs for rows, built a block at a time at C speed.
 
+    Bytes 0-9 come from SHAKE-128 keyed by (key, block); bytes 10-15 are a bijection of the row
+    number (48 bits), so values are unique for up to 2**48 rows.
+    """
 
-def uuid_field_fn(key: int) -> Callable[[int], bytes]:
-    """Return row -> the same UUID as a binary COPY field (length prefix included)."""
-    return lambda row: (_FIELD | _uuid_int(key, row)).to_bytes(20, "big")
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.mult = int.from_bytes(key[:6], "big") | 1
+        self.offset = int.from_bytes(key[6:12], "big")
+        self._cache: dict[int, bytes] = {}
+
+    def _noise(self, block: int) -> bytes:
+        data = self._cache.get(block)
+        if data is None:
+            if len(self._cache) >= 16:
+                self._cache.clear()
+            digest = hashlib.shake_128(self.key + block.to_bytes(8, "little")).digest(16 * BLOCK)
+            data = self._cache[block] = digest
+        return data
+
+    def block(self, start: int, n: int) -> bytes:
+        """Return 16 * n bytes: the UUIDs of rows [start, start + n)."""
+        first, last = start // BLOCK, (start + n - 1) // BLOCK
+        noise = b"".join(self._noise(b) for b in range(first, last + 1))
+        offset = (start - first * BLOCK) * 16
+        buf = bytearray(noise[offset : offset + 16 * n])
+        buf[6::16] = buf[6::16].translate(_VERSION)
+        buf[8::16] = buf[8::16].translate(_VARIANT)
+        mult, add = self.mult * _ODD48, self.offset
+        tail = array("Q", [(r * mult + add) & _M48 for r in range(start, start + n)])
+        if _LITTLE:
+            tail.byteswap()
+        packed = tail.tobytes()
+        for j in range(6):
+            buf[10 + j :: 16] = packed[2 + j :: 8]
+        return bytes(buf)
+
+    def at(self, row: int) -> bytes:
+        """Return one row's UUID."""
+        return self.block(row, 1)
 
 
 def random_map(

@@ -11,7 +11,7 @@ from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import DerivedColumns
-from devenv.seeding.gens import ConstGen, DerivedGen, FieldRowGen, ForeignGen, Gen, PoolGen, RowGen
+from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen, UuidGen
 from devenv.seeding.model import Column, PgType
 from devenv.seeding.pools import build_table
 from devenv.seeding.rng import Draws, key_int, mix
@@ -56,10 +56,8 @@ class SpecialColumns(DerivedColumns):
     ) -> Gen:
         """Build a generator from a provider name and its arguments."""
         if name == "uuid":
-            key = key_int(self.p.key(self.q, col.name, "uuid"))
-            return FieldRowGen(
-                col.name, encoder(col.type), keys.uuid_fn(key), keys.uuid_field_fn(key)
-            )
+            stream = keys.UuidStream(self.p.key(self.q, col.name, "uuid"))
+            return UuidGen(col.name, encoder(col.type), stream)
         if name == "email":
             return self.email(col)
         if name not in providers.names() and not name.startswith("faker."):

@@ -12,14 +12,16 @@ def draws(name: str, *, wide: bool = False) -> Draws:
     return Draws(stream_key(1, "t", name), wide=wide)
 
 
-def test_uuids_are_unique_valid_v4_and_match_their_fields() -> None:
-    make, field = keys.uuid_fn(12345), keys.uuid_field_fn(12345)
-    values = [make(r) for r in range(50_000)]
+def test_uuids_are_unique_valid_v4_and_the_same_in_any_block() -> None:
+    stream = keys.UuidStream(stream_key(1, "t", "id"))
+    data = stream.block(0, 50_000)
+    values = [data[i : i + 16] for i in range(0, len(data), 16)]
     assert len(set(values)) == len(values)
     parsed = uuid.UUID(bytes=values[7])
     assert parsed.version == 4
     assert parsed.variant == uuid.RFC_4122
-    assert field(7) == b"\x00\x00\x00\x10" + values[7]
+    assert stream.at(7) == values[7]
+    assert stream.block(1000, 100) == data[16000:17600]
 
 
 def test_random_map_is_stable_when_both_tables_grow_by_the_same_factor() -> None:
