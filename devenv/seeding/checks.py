@@ -48,7 +48,7 @@ class CheckFacts:
         return self.columns.setdefault(column, ColumnRules())
 
 
-def analyse(checks: list[tuple[str, str]], value_column: str | None = None) -> CheckFacts:
+def analyse(checks: list[tuple[str, str]], *, value_column: str | None = None) -> CheckFacts:
     """Turn (name, definition) CHECK constraints into per-column rules and column relations."""
     facts = CheckFacts()
     for name, definition in checks:

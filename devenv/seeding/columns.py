@@ -177,7 +177,12 @@ class TableBuilder(SpecialColumns):
         enc = encoder(col.type)
         value_at = self.p.value_at(fk.ref_table, ref)
         return ForeignGen(
-            col.name, enc, fk.name, self.maps[fk.name], value_at, self.p.source(fk.ref_table, ref)
+            col.name,
+            enc,
+            fk.name,
+            self.maps[fk.name],
+            value_at,
+            source=self.p.source(fk.ref_table, ref),
         )
 
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
@@ -212,7 +217,7 @@ class TableBuilder(SpecialColumns):
             or (isinstance(gen, ConstGen) and gen.value is None)
         ):
             return gen
-        draws = Draws(self.p.key(self.q, col.name, "null"))
+        draws = Draws(self.p.key(self.q, col.name, stream="null"))
         return NullableGen(gen, fraction, draws)
 
     def pool(
@@ -254,7 +259,7 @@ class TableBuilder(SpecialColumns):
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""
         base = self.gens.get(relation.small) or self._early(relation.small)
         low, high, unit = self.offset_range(col, strict=relation.strict, cdef=cdef)
-        draws = Draws(self.p.key(self.q, col.name, "offset"))
+        draws = Draws(self.p.key(self.q, col.name, stream="offset"))
         return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
 
     def _early(self, name: str) -> Gen:

@@ -69,7 +69,7 @@ class DerivedColumns:
     def carrier(self, col: Column) -> Gen:
         """A column in a unique key: derive a distinct value from the row number."""
         kind, enc = family(col.type), encoder(col.type)
-        key = key_int(self.p.key(self.q, col.name, "unique"))
+        key = key_int(self.p.key(self.q, col.name, stream="unique"))
         rules = self.rules.get(col.name, ColumnRules())
         low, _ = bounds(rules, col.type)
         if col.type.base in ("enum", "bool") or rules.choices is not None:
@@ -80,7 +80,9 @@ class DerivedColumns:
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
-            return UuidGen(col.name, enc, keys.UuidStream(self.p.key(self.q, col.name, "unique")))
+            return UuidGen(
+                col.name, enc, keys.UuidStream(self.p.key(self.q, col.name, stream="unique"))
+            )
         if kind == "int":
             first: int = 1 if low is None or low <= 1 else int(low)
             return RowGen(col.name, enc, lambda r: first + r)
@@ -133,7 +135,7 @@ class DerivedColumns:
                 text = text[: limit - len(tail)].rstrip()
             return text + tail
 
-        return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, self.gens)
+        return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, gens=self.gens)
 
     def email(self, col: Column) -> Gen:
         """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""
@@ -157,7 +159,7 @@ class DerivedColumns:
             self.gens[base_name] = self.pool_for(col, base_name)
             names = (base_name,)
         return DerivedGen(
-            col.name, encoder(col.type), names, make2 if len(names) == 2 else make, self.gens
+            col.name, encoder(col.type), names, make2 if len(names) == 2 else make, gens=self.gens
         )
 
     def _name_columns(self) -> tuple[str, ...]:
@@ -231,7 +233,7 @@ class DerivedColumns:
     def object_key(self, col: Column) -> Gen:
         """`<table>/<uuid>.<ext>`: unique, and the extension matches the content type."""
         assert self.objects is not None
-        uuid_at = keys.UuidStream(self.p.key(self.q, col.name, "object")).at
+        uuid_at = keys.UuidStream(self.p.key(self.q, col.name, stream="object")).at
         ct = self.objects.content_type_column
         prefix = self.table.name
 
@@ -242,7 +244,7 @@ class DerivedColumns:
 
         if ct is not None:
             self.depend(ct)
-        return DerivedGen(col.name, encoder(col.type), (ct,) if ct else (), make, self.gens)
+        return DerivedGen(col.name, encoder(col.type), (ct,) if ct else (), make, gens=self.gens)
 
     def object_size(self, col: Column) -> Gen:
         """The byte size of the generated file, so rows and objects agree."""
@@ -255,7 +257,7 @@ class DerivedColumns:
             encoder(col.type),
             inputs,
             lambda row, k, c="text/plain": len(render(str(c), str(k))),
-            self.gens,
+            gens=self.gens,
         )
 
     def unsupported(self, col: Column) -> Gen | None:

@@ -207,7 +207,7 @@ def _load(
             loaded.add(table.name)
             # Rebuilding this table's keys now lets the server index while workers run ahead.
             ready = _ready_after(table.name, loaded, held, trusted=trusted)
-            _guard(table.name, partial(sink.restore_keys, ready))
+            _guard(table.name, partial(sink.restore_keys, ready=ready))
         if trusted:
             sink.fire_triggers(fire=False)
     phases.mark("copy")
@@ -229,7 +229,7 @@ def _before_copy(
         own = key.kind == "f" and key.qualified == table.name
         return own and key.ref in keyed and key.name not in held
 
-    _guard(table.name, partial(sink.restore_keys, ready))
+    _guard(table.name, partial(sink.restore_keys, ready=ready))
     sink.fire_triggers(fire=table.triggers)
 
 
@@ -253,7 +253,7 @@ def _fill_deferred(sink: PostgresSink, table: TablePlan) -> None:
     hidden = tuple(f"{c}\x00deferred" for c in table.deferred)
     columns = table.match_columns + hidden
     data = (
-        chunk_bytes(table, s, min(CHUNK, table.rows - s), columns)
+        chunk_bytes(table, s, min(CHUNK, table.rows - s), columns=columns)
         for s in range(0, table.rows, CHUNK)
     )
     _guard(

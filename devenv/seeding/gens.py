@@ -194,6 +194,7 @@ class DerivedGen(Gen):
         encode: Encoder,
         inputs: tuple[str, ...],
         fn: Callable[..., Any],
+        *,
         gens: dict[str, Gen] | None = None,
     ) -> None:
         super().__init__(column, encode)
@@ -245,6 +246,7 @@ class ForeignGen(Gen):
         key: str,
         parents: ParentMap,
         value_at: Callable[[int], Any],
+        *,
         source: tuple[Callable[[], dict[str, Gen] | None], str] | None = None,
     ) -> None:
         super().__init__(column, encode)

@@ -18,7 +18,7 @@ class PatternTooHard(ValueError):
     """The regular expression uses a construct this generator does not model."""
 
 
-def examples(pattern: str, rnd: random.Random, count: int = 1024) -> list[str]:
+def examples(pattern: str, rnd: random.Random, *, count: int = 1024) -> list[str]:
     """Return distinct strings matching `pattern` (PostgreSQL `~` is a search)."""
     try:
         tree = sre_parse.parse(pattern)

@@ -123,9 +123,9 @@ class Planner:
             skipped |= {name for name, cdef in tdef.columns.items() if cdef.kind == "default"}
         return skipped
 
-    def key(self, q: str, column: str, stream: str = "") -> bytes:
+    def key(self, q: str, column: str, *, stream: str = "") -> bytes:
         """Return the random stream key of (table, column, stream) under this seed."""
-        return stream_key(self.seed, q, column, stream)
+        return stream_key(self.seed, q, column, stream=stream)
 
     def rnd(self, *parts: str) -> random.Random:
         """Return a deterministic Random for building pools."""
@@ -142,7 +142,7 @@ class Planner:
         return None
 
     @functools.cache  # noqa: B019 - one planner per seed run
-    def count(self, q: str, scale: str | None = None) -> int:
+    def count(self, q: str, *, scale: str | None = None) -> int:
         """Return the row count of table `q` at `scale` (the run's scale by default)."""
         scale = scale or self.scale
         return min(self._base_rows(q, scale), self.capacity(q, scale))
@@ -178,7 +178,7 @@ class Planner:
         """Return the number of rows a foreign key can point at."""
         if fk.ref_table in self.kept_rows:
             return len(self.kept_rows[fk.ref_table])
-        return self.count(fk.ref_table, scale)
+        return self.count(fk.ref_table, scale=scale)
 
     @functools.cache  # noqa: B019
     def group_cum(self, q: str, scale: str) -> array[int]:
@@ -195,16 +195,16 @@ class Planner:
             )
         low = int(spec.get("min", 1))
         high = int(spec.get("max", low))
-        draws = Draws(self.key(q, spec["column"], "per_parent"))
+        draws = Draws(self.key(q, spec["column"], stream="per_parent"))
         return keys.group_counts(draws, self.parent_count(fk, scale), low, high)
 
     def parent_map(self, q: str, fk: ForeignKey, null_fraction: float) -> ParentMap:
         """Return how rows of `q` pick their parent row for `fk`."""
-        key = key_int(self.key(q, fk.name, "fk"))
-        draws = Draws(self.key(q, fk.name, "fk"), wide=True)
+        key = key_int(self.key(q, fk.name, stream="fk"))
+        draws = Draws(self.key(q, fk.name, stream="fk"), wide=True)
         threshold = round(null_fraction * 65536)
         nulls = (
-            Draws(self.key(q, fk.name, "null"))
+            Draws(self.key(q, fk.name, stream="null"))
             if threshold > 0 or (fk.ref_table == q and not self._notnull(q, fk))
             else None
         )
@@ -223,14 +223,14 @@ class Planner:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
                 pair = keys.pair_maps(
-                    key_int(self.key(q, first, "pair")),
+                    key_int(self.key(q, first, stream="pair")),
                     self.parent_count(fks[first], self.scale),
                     self.parent_count(fks[second], self.scale),
                 )
                 return pair[0] if fk.name == first else pair[1]
         if fk.ref_table in self.kept_rows:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
-        small = (self.count(q, "small"), self.parent_count(fk, "small"))
+        small = (self.count(q, scale="small"), self.parent_count(fk, "small"))
         if fk.name in plan.one_to_one:
             small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)

@@ -273,7 +273,7 @@ def _content_type(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(list(args.get("types", CONTENT_TYPES)))
 
 
-def spread(low: int, high: int, rnd: random.Random, cells: int = BASE) -> list[int]:
+def spread(low: int, high: int, rnd: random.Random, *, cells: int = BASE) -> list[int]:
     """Return up to `cells` values covering [low, high] evenly, each jittered within its cell.
 
     Few distinct values keep the draw tables small enough to stay in the CPU cache.

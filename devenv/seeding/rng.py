@@ -10,7 +10,7 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _CACHED_BLOCKS = 64
 
 
-def stream_key(seed: int, table: str, column: str, stream: str = "") -> bytes:
+def stream_key(seed: int, table: str, column: str, *, stream: str = "") -> bytes:
     """Derive the 16-byte key of one random stream."""
     text = f"{seed}\x00{table}\x00{column}\x00{stream}".encode()
     return hashlib.blake2b(text, digest_size=16).digest()

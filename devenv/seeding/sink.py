@@ -139,7 +139,7 @@ class PostgresSink:
         role = "origin" if fire else "replica"
         self.conn.execute(sql.SQL("SET LOCAL session_replication_role = {}").format(sql.SQL(role)))
 
-    def restore_keys(self, ready: Callable[[KeyAside], bool] | None = None) -> None:
+    def restore_keys(self, *, ready: Callable[[KeyAside], bool] | None = None) -> None:
         """Recreate the keys set aside that are `ready` (all when None), indexes first.
 
         Re-adding a foreign key makes the database check every row of a non-empty table.

@@ -56,7 +56,7 @@ class SpecialColumns(DerivedColumns):
     ) -> Gen:
         """Build a generator from a provider name and its arguments."""
         if name == "uuid":
-            stream = keys.UuidStream(self.p.key(self.q, col.name, "uuid"))
+            stream = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
             return UuidGen(col.name, encoder(col.type), stream)
         if name == "email":
             return self.email(col)
@@ -184,7 +184,7 @@ class SpecialColumns(DerivedColumns):
             return RowGen(col.name, encoder(col.type), lambda r: text.format(row=r + 1))
         types = {n: self.table.column(n).type for n in inputs}
         make = _template(text, types, transform, limit)
-        return DerivedGen(col.name, encoder(col.type), inputs, make, self.gens)
+        return DerivedGen(col.name, encoder(col.type), inputs, make, gens=self.gens)
 
     def def_follow(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ follow = "patient_id.clinic_id" }`: copy a column of the row the FK points at."""
@@ -208,7 +208,9 @@ class SpecialColumns(DerivedColumns):
         maps = self.maps
         value_at = self.p.value_at(fk.ref_table, remote)
         source = self.p.source(fk.ref_table, remote)
-        return ForeignGen(col.name, encoder(col.type), fk.name, maps[fk.name], value_at, source)
+        return ForeignGen(
+            col.name, encoder(col.type), fk.name, maps[fk.name], value_at, source=source
+        )
 
     def def_after(self, col: Column, cdef: ColumnDef) -> Gen:
         """`{ after = "starts_at", min = "15m", max = "2h" }`."""
@@ -239,7 +241,7 @@ class SpecialColumns(DerivedColumns):
         made = providers.build(rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor)
         values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
         table = build_table(values, encoder(element))
-        key = key_int(self.p.key(self.q, col.name, "array"))
+        key = key_int(self.p.key(self.q, col.name, stream="array"))
         return RowGen(
             col.name,
             encoder(col.type),

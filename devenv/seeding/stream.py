@@ -27,7 +27,7 @@ _PLAN: Plan | None = None
 
 
 def chunk_bytes(
-    table: TablePlan, start: int, n: int, columns: tuple[str, ...] | None = None
+    table: TablePlan, start: int, n: int, *, columns: tuple[str, ...] | None = None
 ) -> bytes:
     """Return the binary COPY rows [start, start + n) of a table (no header or trailer)."""
     names = table.columns if columns is None else columns

@@ -92,8 +92,8 @@ def test_pattern_examples_match() -> None:
     from devenv.seeding.patterns import PatternTooHard, examples
 
     for pattern in [r"^[0-9]{5}(-[0-9]{4})?$", r"^[A-Z]{2}\d+$", r"^(ab|cd)-\w*$", r"^[^x]+$"]:
-        found = examples(pattern, random.Random(1), 50)
+        found = examples(pattern, random.Random(1), count=50)
         assert found
         assert all(re.search(pattern, s) for s in found)
     with pytest.raises(PatternTooHard):
-        examples(r"^(?=a)b$", random.Random(1), 5)
+        examples(r"^(?=a)b$", random.Random(1), count=5)
