@@ -102,18 +102,17 @@ class PostgresSink:
             self.aside.append(
                 KeyAside(schema, table, name, "i", definition, comment, clustered, replica)
             )
-        for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind]):
-            table = sql.Identifier(key.schema, key.table)
-            if key.kind == "i":
-                self.conn.execute(
-                    sql.SQL("DROP INDEX {}").format(sql.Identifier(key.schema, key.name))
-                )
-            else:
-                self.conn.execute(
-                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                        table, sql.Identifier(key.name)
-                    )
-                )
+        drops = [
+            sql.SQL("DROP INDEX {}").format(sql.Identifier(key.schema, key.name))
+            if key.kind == "i"
+            else sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(key.schema, key.table), sql.Identifier(key.name)
+            )
+            for key in sorted(self.aside, key=lambda k: {"f": 0, "p": 1, "u": 1, "i": 2}[k.kind])
+        ]
+        if drops:
+            # One round trip for all of them.
+            self.conn.execute(sql.SQL("; ").join(drops))
 
     def _oids(self, tables: list[str]) -> list[int]:
         query = "SELECT to_regclass(t)::oid FROM unnest(%s::text[]) AS t"
