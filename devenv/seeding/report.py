@@ -47,8 +47,8 @@ class SeedReport:
 def peak_rss_mb() -> float:
     """Return the seeding process tree's peak memory in MB: own peak plus the largest child's.
 
-    Worker processes are forked from this one and share most of its pages, so adding the largest
-    child's peak (which counts those shared pages again) bounds the tree from above.
+    Worker processes are forked from this one and share most of its pages; the largest child's
+    peak counts those shared pages again, which covers the other worker's private pages.
     """
     scale = 1 if sys.platform == "darwin" else 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
