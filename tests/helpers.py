@@ -16,6 +16,18 @@ import pytest
 from dotenv import dotenv_values
 
 from devenv.cli import run
+from devenv.ports import next_free
+
+# Test stacks take ports below the kernel's ephemeral range (32768+): an outgoing connection
+# can never grab one between the moment a test picks it and the moment a server binds it.
+_next_port = [24000]
+
+
+def free_port() -> int:
+    """A free port for a test's server, from a range outgoing connections never use."""
+    port = next_free(_next_port[0])
+    _next_port[0] = port + 3 if port + 3 < 32000 else 24000
+    return port
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devenv.state import load_state
-from tests.helpers import devenv, env_local
+from tests.helpers import devenv, env_local, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -48,10 +48,8 @@ def test_embedded_postgres_serves_a_version_the_system_lacks(
 def test_root_keeps_data_outside_a_project_the_server_user_cannot_reach(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from devenv.ports import next_free
-
-    monkeypatch.setenv("DEVENV_POSTGRES_PORT", str(next_free(55900)))
-    monkeypatch.setenv("DEVENV_S3_PORT", str(next_free(55950)))
+    monkeypatch.setenv("DEVENV_POSTGRES_PORT", str(free_port()))
+    monkeypatch.setenv("DEVENV_S3_PORT", str(free_port()))
     private = Path(tempfile.mkdtemp(prefix="devenv-private-", dir="/tmp"))  # mode 0700
     project = private / "app"
     try:

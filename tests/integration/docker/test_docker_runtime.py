@@ -33,7 +33,7 @@ from devenv.settings import load_settings
 from devenv.state import load_state
 from tests.docker_support.conftest_plugin import DockerEngine
 from tests.docker_support.engine import EngineConfig, start_engine, stop_engine
-from tests.helpers import devenv, env_local
+from tests.helpers import devenv, env_local, free_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -41,7 +41,6 @@ START_HINT = (
     "Hint: Start Docker Desktop (or `sudo systemctl start docker`), or run "
     "`devenv up --runtime native` to use local processes instead."
 )
-_console = [55900]
 
 
 @pytest.fixture
@@ -59,9 +58,7 @@ def stack(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """The clinic example in an empty project; its stack is destroyed at the end."""
-    port = next_free(_console[0])
-    _console[0] = port + 3
-    monkeypatch.setenv("DEVENV_S3_CONSOLE_PORT", str(port))
+    monkeypatch.setenv("DEVENV_S3_CONSOLE_PORT", str(free_port()))
     devenv_ok(capsys, "init", "--example", "-C", str(project))
     return project
 
