@@ -6,10 +6,11 @@ import copy
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import yaml
 
+from devenv import jwt
 from devenv.resources import resource_dir
 from devenv.services import Service, StackContext
 from devenv.state import ensure_state_dir, write_atomic
@@ -17,6 +18,14 @@ from devenv.state import ensure_state_dir, write_atomic
 LABEL = "dev.devenv.project"
 COMPOSE_FILE = "compose.yaml"
 COMPOSE_ENV = ".env"  # compose reads .env beside compose.yaml by itself
+
+
+@runtime_checkable
+class MountsFiles(Protocol):
+    """A service whose containers mount files that devenv writes beside the stack."""
+
+    def config_files(self, ctx: StackContext) -> dict[str, str]:
+        """File text by path relative to .devenv/ (e.g. `supabase/kong.yml`)."""
 
 
 def fragment(name: str) -> dict[str, Any]:
@@ -106,19 +115,41 @@ def render(stack: Mapping[str, Any]) -> str:
 def secret_env(ctx: StackContext) -> dict[str, str]:
     """The values the stack reads as ${VARIABLES}: kept out of compose.yaml."""
     s = ctx.secrets
-    return {
+    values = {
         "DEVENV_POSTGRES_PASSWORD": s.postgres_password,
         "DEVENV_S3_ACCESS_KEY": s.s3_access_key,
         "DEVENV_S3_SECRET_KEY": s.s3_secret_key,
         "DEVENV_JWT_SECRET": s.jwt_secret,
     }
+    if ctx.settings.supabase.enabled:
+        values["DEVENV_SUPABASE_ANON_KEY"] = jwt.api_key("anon", s.jwt_secret)
+        values["DEVENV_SUPABASE_SERVICE_ROLE_KEY"] = jwt.api_key("service_role", s.jwt_secret)
+    return values
+
+
+def write_mounted(state_dir: Path, files: Mapping[str, str]) -> None:
+    """Write the files containers mount (they may hold the project's keys).
+
+    The directory is private to this user; each file is world-readable, because a container
+    reads a bind-mounted file as its own user (kong, postgres), and the directory's mode does
+    not apply inside the container.
+    """
+    for relative, text in files.items():
+        target = state_dir / relative
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target.parent.chmod(0o700)
+        write_atomic(target, text, mode=0o644)
 
 
 def write_stack(ctx: StackContext, services: Iterable[Service]) -> Path:
-    """Write .devenv/compose.yaml and the private .env beside it; return the compose file."""
+    """Write .devenv/compose.yaml, the private .env and the mounted files; return compose.yaml."""
+    services = tuple(services)
     state_dir = ensure_state_dir(ctx.settings.state_dir)
     env_text = "".join(f"{k}={v}\n" for k, v in secret_env(ctx).items())
     write_atomic(state_dir / COMPOSE_ENV, env_text, mode=0o600)
+    for service in services:
+        if isinstance(service, MountsFiles):
+            write_mounted(state_dir, service.config_files(ctx))
     path = state_dir / COMPOSE_FILE
     write_atomic(path, render(build_stack(ctx, services)))
     return path

@@ -16,6 +16,8 @@ Scale = Literal["small", "medium", "large"]
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,56}[a-z0-9]$")
+# The Supabase services of the Docker stack, as `[supabase] exclude` names them.
+SUPABASE_SERVICES = ("api", "auth", "rest", "storage", "meta", "studio", "mail")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class SupabaseSettings:
     api_port: int = 54321
     studio_port: int = 54323
     mail_port: int = 54324
+    exclude: tuple[str, ...] = ()  # services left out of the stack, like `supabase start -x`
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,10 @@ def load_settings(
         if value is not None:
             values = _deep_merge(values, _nest(dotted, _coerce_flag(dotted, value)))
     values.setdefault("name", sanitize_name(project_dir.name))
-    values.setdefault("postgres", {}).setdefault("database", values["name"].replace("-", "_"))
+    # Supabase apps (and its services in Docker) use the `postgres` database.
+    supabase = bool(values.get("supabase", {}).get("enabled"))
+    default_db = "postgres" if supabase else values["name"].replace("-", "_")
+    values.setdefault("postgres", {}).setdefault("database", default_db)
     settings: Settings = _build(Settings, values, project_dir=project_dir)
     return replace(settings, config_file=source.path if source else None)
 
@@ -328,6 +334,11 @@ def _value_problem(dotted: str, value: Any) -> str | None:
         return f"{value!r} is not a valid project name: use lowercase letters, digits, '-', '_'"
     if dotted == "postgres.version" and not 13 <= value <= 18:
         return f"PostgreSQL {value} is not supported (13-18)"
+    if dotted == "supabase.exclude":
+        unknown = [name for name in value if name not in SUPABASE_SERVICES]
+        if unknown:
+            known = ", ".join(SUPABASE_SERVICES)
+            return f"{unknown[0]!r} is not a Supabase service (one of {known})"
     if dotted == "s3.buckets":
         bad = [b for b in value if not _BUCKET_RE.match(f"local-{b}")]
         if bad:

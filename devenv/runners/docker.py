@@ -59,7 +59,16 @@ class DockerRunner:
         path = self.settings.state_dir / COMPOSE_FILE
         if not path.exists():  # removed by hand: containers are found by project name anyway
             write_stack(self.context(), self.services)
-        return self._cli.run(self.project, path, *args, timeout=timeout)
+        return self._cli.run(self.project, path, *self._profiles(), *args, timeout=timeout)
+
+    def _profiles(self) -> list[str]:
+        """`--profile` for each profile in the stack: its optional services are all wanted.
+
+        (`[supabase] exclude` leaves a service out of the stack instead.)
+        """
+        stack = build_stack(self.context(), self.services)
+        found = [p for body in stack["services"].values() for p in body.get("profiles", [])]
+        return [arg for p in dict.fromkeys(found) for arg in ("--profile", p)]
 
     def containers(self) -> dict[str, Any]:
         """The project's containers by service name."""

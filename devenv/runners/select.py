@@ -13,12 +13,11 @@ from devenv.state import Secrets, load_state
 
 def stack_services(settings: Settings) -> tuple[Service, ...]:
     """The services a project's stack is made of, in start order."""
-    base: tuple[Service, ...] = (s3_service.SERVICE, pg_service.SERVICE)
     if not settings.supabase.enabled:
-        return base
+        return (s3_service.SERVICE, pg_service.SERVICE)
     from devenv.services import supabase
 
-    return (*base, *supabase.SERVICES)
+    return supabase.stack(settings, s3_service.SERVICE, pg_service.SERVICE)
 
 
 def resolve_runtime(settings: Settings, *, notify: Notify) -> str:

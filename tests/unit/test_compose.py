@@ -92,13 +92,9 @@ def test_a_version_without_a_pin_is_a_config_error(tmp_path: Path) -> None:
 
 def test_registry_mirror_overrides_every_image(tmp_path: Path) -> None:
     mirror = "mirror.example.com:5000/hub"
-    settings = settings_for(
-        tmp_path,
-        "[docker.images]\n"
-        f'postgres = "{mirror}/postgres:15.14-bookworm"\n'
-        f'minio = "{mirror}/minio/minio:RELEASE.2025-09-07T16-13-09Z"\n'
-        f'minio-client = "{mirror}/minio/mc:RELEASE.2025-08-13T08-35-41Z"\n',
-    )
+    pinned = settings_for(tmp_path, "")
+    overrides = "".join(f'"{name}" = "{mirror}/{image(pinned, name)}"\n' for name in known_images())
+    settings = settings_for(tmp_path, "[docker.images]\n" + overrides)
     for name in known_images():
         assert image(settings, name).startswith(mirror + "/"), name
     images = [svc["image"] for svc in stack_for(settings)["services"].values()]
@@ -111,7 +107,9 @@ def test_a_misspelt_image_override_is_refused(tmp_path: Path) -> None:
         stack_for(settings)
     assert caught.value.message == "[docker.images] 'minoi' is not an image devenv uses"
     assert caught.value.hint == (
-        "Use one of postgres, minio, minio-client in devenv.toml, then run the command again."
+        "Use one of postgres, minio, minio-client, supabase-db, supabase-kong, supabase-auth, "
+        "supabase-rest, supabase-storage, supabase-meta, supabase-studio, supabase-mail in "
+        "devenv.toml, then run the command again."
     )
 
 
