@@ -13,7 +13,8 @@ and use the session-scoped `docker_engine` fixture:
 
 `docker_engine.docker_host` is the DOCKER_HOST value; `docker_engine.env()` is
 os.environ plus DOCKER_HOST, for subprocesses. Every tag in compose/images.toml
-that devenv starts (postgres 15, minio, mc) exists in the engine as a stand-in.
+that devenv starts (postgres 15, minio, mc, supabase/postgres) exists in the engine as a
+stand-in.
 
 Environment, read when the fixture starts:
   DEVENV_REQUIRE_DOCKER=1   a missing prerequisite fails the tests instead of

@@ -61,33 +61,44 @@ class StandinTags:
     postgres: str
     minio: str
     minio_client: str
+    supabase_postgres: str
 
 
 def load_tags(path: Path = DEFAULT_IMAGES_TOML) -> StandinTags:
-    """Read the pinned tags that need a stand-in (Postgres 15, MinIO, mc)."""
+    """Read the pinned tags that need a stand-in (Postgres 15, MinIO, mc, supabase/postgres)."""
     data = tomllib.loads(path.read_text())
     return StandinTags(
         postgres=data["postgres"]["15"],
         minio=data["images"]["minio"],
         minio_client=data["images"]["minio-client"],
+        supabase_postgres=data["images"]["supabase-db"],
     )
 
 
 @dataclass(frozen=True)
 class Standin:
-    """One stand-in image: its build context under images/ and its rootfs."""
+    """One stand-in image: its build context under images/ and its rootfs (or base stand-in)."""
 
     key: str
     context: str
     rootfs: str
     common_files: tuple[str, ...] = ()
     needs_weed: bool = False
+    base: str | None = None  # built FROM this (earlier) stand-in's tag instead of the rootfs
+    repo_files: tuple[str, ...] = ()  # files of the repository, copied into the context
 
 
 STANDINS = (
     Standin("postgres", "postgres", "postgresql-15"),
     Standin("minio", "minio", "base", common_files=("mc",), needs_weed=True),
     Standin("minio_client", "mc", "base", common_files=("mc",)),
+    Standin(
+        "supabase_postgres",
+        "supabase-postgres",
+        "postgresql-15",
+        base="postgres",
+        repo_files=("devenv/sql/supabase_surface.sql",),
+    ),
 )
 
 
@@ -197,6 +208,7 @@ def find_weed(config: BuildConfig) -> Path:
 def _context_files(standin: Standin, config: BuildConfig) -> dict[str, Path]:
     files = {p.name: p for p in sorted((IMAGES_DIR / standin.context).iterdir())}
     files |= {name: IMAGES_DIR / "common" / name for name in standin.common_files}
+    files |= {Path(rel).name: REPO_ROOT / rel for rel in standin.repo_files}
     if standin.needs_weed:
         files["weed"] = find_weed(config)
     return files
@@ -218,8 +230,11 @@ def build_standin(
 ) -> None:
     """Build one stand-in unless the engine already has it (or a real image)."""
     rootfs_tag = ensure_rootfs_image(engine, standin.rootfs, config, report)
+    base_tag = getattr(load_tags(config.images_toml), standin.base) if standin.base else ""
     files = _context_files(standin, config)
-    wanted = _context_hash(files, rootfs_tag)
+    # A rebuilt base stand-in changes its id, and so this image's hash.
+    base_id = engine.client.images.get(base_tag).id if base_tag else ""
+    wanted = _context_hash(files, f"{rootfs_tag} {base_id}".strip())
     existing = _image_exists(engine.client, tag)
     if existing is not None:
         label = (existing.labels or {}).get(HASH_LABEL)
@@ -237,7 +252,7 @@ def build_standin(
             engine.client.images.build(
                 path=context,
                 tag=tag,
-                buildargs={"ROOTFS": rootfs_tag},
+                buildargs={"ROOTFS": rootfs_tag, "BASE": base_tag},
                 labels={HASH_LABEL: wanted},
                 rm=True,
                 forcerm=True,

@@ -111,10 +111,12 @@ def test_tags_come_from_images_toml(tmp_path: Path):
     toml = tmp_path / "images.toml"
     toml.write_text(
         '[postgres]\n15 = "pg:15"\n16 = "pg:16"\n[images]\nminio = "m:1"\nminio-client = "mc:2"\n'
+        'supabase-db = "sb:15"\n'
     )
-    assert images.load_tags(toml) == images.StandinTags("pg:15", "m:1", "mc:2")
+    assert images.load_tags(toml) == images.StandinTags("pg:15", "m:1", "mc:2", "sb:15")
     real = images.load_tags()
     assert real.postgres.startswith("postgres:15.")
+    assert real.supabase_postgres.startswith("supabase/postgres:15.")
 
 
 def test_recipe_hash_covers_parent_recipe():

@@ -379,6 +379,7 @@ def test_every_pinned_tag_is_a_current_standin(docker_engine: DockerEngine):
         docker_engine.tags.postgres,
         docker_engine.tags.minio,
         docker_engine.tags.minio_client,
+        docker_engine.tags.supabase_postgres,
     ):
         assert tag in report.built or report.skipped.get(tag) == "up to date", report.summary()
         assert HASH_LABEL in (docker_engine.client.images.get(tag).labels or {})
