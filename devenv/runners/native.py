@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from devenv.errors import ToolMissing
+from devenv.errors import ServiceNotReady, ToolMissing
 from devenv.probes import wait_until_ready
 from devenv.procs import RunAs, is_running, run, spawn, start_time, stop, tail_file
 from devenv.runners import Notify, ServiceStatus, StartReport
@@ -45,6 +45,7 @@ class NativeRunner:
         self.notify = notify or (lambda _msg: None)
         self.services = tuple(s for s in stack_services(settings) if s.runs_natively)
         self.docker_only = tuple(s for s in stack_services(settings) if not s.runs_natively)
+        self._log_offsets: dict[str, int] = {}  # where each log stood when its server started
 
     # -- paths -----------------------------------------------------------------------------
 
@@ -100,12 +101,24 @@ class NativeRunner:
         return out
 
     def up(self, *, timeout: float) -> StartReport:
-        """Start the services that are not running; all or nothing."""
+        """Start the services that are not running; all or nothing.
+
+        A port can be taken between the check and the server's bind (an outgoing connection
+        may get it); then the start is retried once on the next free port.
+        """
+        try:
+            return self._up_once(timeout=timeout, notices=[])
+        except PortRace as race:
+            self.notify(race.message)
+            return self._up_once(timeout=timeout, notices=[race.message])
+
+    def _up_once(self, *, timeout: float, notices: list[str]) -> StartReport:
+        """One attempt at starting everything that is not running."""
         state = load_state(self.state_dir)
         running = {
             name for name, rec in state.processes.items() if is_running(rec.pid, rec.start_time)
         }
-        state.ports, notices = choose_ports(
+        state.ports, planned = choose_ports(
             self.services, self.settings, state.ports, running, native=True
         )
         ctx = StackContext(self.settings, self.secrets, dict(state.ports))
@@ -122,7 +135,7 @@ class NativeRunner:
         except BaseException:
             self._stop_names(started, state)
             raise
-        return StartReport(tuple(self.status()), tuple(started), tuple(notices), ctx)
+        return StartReport(tuple(self.status()), tuple(started), (*notices, *planned), ctx)
 
     def down(self, *, only: Sequence[str] | None = None) -> list[str]:
         """Stop every recorded process (or only the named ones); the data stays."""
@@ -146,6 +159,15 @@ class NativeRunner:
         """The last lines of a service's log."""
         return tail_file(self.log_path(service), lines)
 
+    def _log_since_start(self, service: str) -> str:
+        """What a server wrote to its log since this command started it."""
+        try:
+            with open(self.log_path(service), "rb") as handle:
+                handle.seek(self._log_offsets.get(service, 0))
+                return handle.read(256 * 1024).decode(errors="replace")
+        except OSError:
+            return ""
+
     def follow_logs(self, service: str) -> Iterator[str]:
         """Yield new log lines as they are appended."""
         path = self.log_path(service)
@@ -168,6 +190,7 @@ class NativeRunner:
         if command is None:
             return
         log_path = self.log_path(service.name)
+        self._log_offsets[service.name] = log_path.stat().st_size if log_path.exists() else 0
         env = {**_BASE_ENV, **command.env}
         proc = spawn(
             command.argv,
@@ -239,13 +262,21 @@ class NativeRunner:
         """Wait for readiness, failing fast if the process dies."""
         record = state.processes.get(service.name)
         alive = (lambda: is_running(record.pid, record.start_time)) if record else None
-        wait_until_ready(
-            service.probe(ctx),
-            service=service.name,
-            timeout=timeout,
-            log_tail=lambda: self.read_log(service.name, lines=20),
-            alive=alive,
-        )
+        try:
+            wait_until_ready(
+                service.probe(ctx),
+                service=service.name,
+                timeout=timeout,
+                log_tail=lambda: self.read_log(service.name, lines=20),
+                alive=alive,
+            )
+        except ServiceNotReady as exc:
+            if "already in use" in self._log_since_start(service.name).lower():
+                raise PortRace(
+                    f"A port of {service.name} was taken while it started; "
+                    "trying again on the next free port."
+                ) from exc
+            raise
 
     def _stop_names(self, names: list[str], state: ProjectState) -> list[str]:
         """Stop the named services together and forget their records."""
@@ -253,6 +284,10 @@ class NativeRunner:
         stopped = stop([(r.pid, r.start_time, r.stop_signal) for r in records.values()], timeout=30)
         save_state(self.state_dir, state)
         return [name for name, r in records.items() if r.pid in stopped]
+
+
+class PortRace(ServiceNotReady):
+    """A server could not bind a port that was free a moment before."""
 
 
 def _remove_stale_pidfile(data: Path) -> None:

@@ -340,3 +340,40 @@ def test_logs_show_each_service(capsys: pytest.CaptureFixture[str], project: Pat
     both = devenv(capsys, "logs", "-C", str(project))
     assert "== postgres ==" in both.out
     assert "== s3 ==" in both.out
+
+
+def test_a_port_taken_after_the_check_is_retried_on_the_next_one(
+    capsys: pytest.CaptureFixture[str], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outgoing connection can take a port between devenv's check and the server's bind.
+
+    The server really fails to bind here; only the check is made to miss the holder, since the
+    race itself cannot be timed from a test.
+    """
+    import devenv.runners.portplan as portplan
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        monkeypatch.setenv("DEVENV_POSTGRES_PORT", str(taken))
+        real_next_free = portplan.next_free
+        calls: list[int] = []
+
+        def misses_the_holder_once(preferred: int, *, avoid: object = ()) -> int:
+            calls.append(preferred)
+            if preferred == taken and calls.count(taken) == 1:
+                return taken
+            return real_next_free(preferred, avoid=avoid)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(portplan, "next_free", misses_the_holder_once)
+        assert devenv(capsys, "init", "--example", "-C", str(project)).code == 0
+        result = devenv(capsys, "up", "-C", str(project))
+    assert result.code == 0, result.err
+    assert (
+        "A port of postgres was taken while it started; trying again on the next free port."
+        in result.err
+    )
+    moved = load_state(project / ".devenv").ports["postgres"]
+    assert moved != taken
+    assert f"127.0.0.1:{moved}/" in env_local(project)["DATABASE_URL"]
