@@ -123,7 +123,8 @@ def _provision(
     try:
         report = _migrate(settings, ctx, runtime=runtime)
         applied = report.applied
-        buckets = _ensure_buckets(settings, ctx, recheck="s3" in start.started or created)
+        recheck = "s3" in start.started or created
+        buckets = _ensure_buckets(settings, ctx, recheck=recheck, runtime=runtime)
         # A new database, or an existing empty one (such as `postgres`) migrated for the first time.
         fresh = created or (report.already == 0 and bool(applied))
         seed = _seed(settings, ctx) if fresh else None
@@ -134,9 +135,11 @@ def _provision(
     return created, applied, tuple(buckets), seed
 
 
-def _ensure_buckets(settings: Settings, ctx: StackContext, *, recheck: bool) -> list[str]:
+def _ensure_buckets(
+    settings: Settings, ctx: StackContext, *, recheck: bool, runtime: str
+) -> list[str]:
     """Create missing buckets; skipped when the store kept running and nothing changed."""
-    wanted = sorted(settings.bucket_names().values())
+    wanted = _buckets(settings, runtime)
     state = load_state(settings.state_dir)
     if not recheck and state.buckets == wanted:
         return []
@@ -144,6 +147,17 @@ def _ensure_buckets(settings: Settings, ctx: StackContext, *, recheck: bool) -> 
     state.buckets = wanted
     save_state(settings.state_dir, state)
     return created
+
+
+def _buckets(settings: Settings, runtime: str) -> list[str]:
+    """The project's buckets, plus the one Supabase Storage keeps its files in (Docker)."""
+    names = set(settings.bucket_names().values())
+    if runtime == "docker" and settings.supabase.enabled:
+        from devenv.services import supabase
+
+        if "storage" in {s.name for s in supabase.services(settings)}:
+            names.add(supabase.storage_bucket(settings))
+    return sorted(names)
 
 
 def _migrate(settings: Settings, ctx: StackContext, *, runtime: str) -> migrations.MigrationReport:
@@ -225,18 +239,36 @@ def reset(inv: Invocation) -> ResetResult:
     with project_lock(settings.state_dir, timeout=inv.lock_wait, on_wait=inv.notify):
         runner = _runner(inv)
         check_switch(inv.settings, runner, notify=inv.notify)
-        ctx = _context(runner, runner.up(timeout=inv.ready_timeout))
-        require_local(admin_conninfo(ctx), what="the database to reset")
-        database.drop_database(admin_conninfo(ctx), settings.postgres.database)
-        database.ensure_database(admin_conninfo(ctx), settings.postgres.database)
+        ctx = _empty_database(inv, runner)
         applied = _migrate(settings, ctx, runtime=runner.name).applied
         access = _s3_access(ctx)
         require_local(f"http://{access.endpoint}", what="the buckets to empty")
-        deleted = objectstore.empty_buckets(access, settings.bucket_names().values())
-        objectstore.ensure_buckets(access, settings.bucket_names().values())
+        buckets = _buckets(settings, runner.name)
+        deleted = objectstore.empty_buckets(access, buckets)
+        objectstore.ensure_buckets(access, buckets)
         seed = _seed(settings, ctx)
         _write_env(inv, runner)
     return ResetResult(settings.postgres.database, applied, deleted, seed, time.monotonic() - began)
+
+
+def _empty_database(inv: Invocation, runner: Runner) -> StackContext:
+    """Start the stack with the project's database empty again; return its connection details.
+
+    Supabase in Docker starts over from an empty volume instead, as `supabase db reset` does:
+    its image sets up roles, schemas and auth on first start, and its services migrate their
+    own schemas when they start.
+    """
+    settings = inv.settings
+    require_local(admin_conninfo(runner.context()), what="the database to reset")
+    if runner.name == "docker" and settings.supabase.enabled:
+        from devenv.runners.docker import DockerRunner
+
+        assert isinstance(runner, DockerRunner)
+        return _context(runner, runner.start_over("postgres", timeout=inv.ready_timeout))
+    ctx = _context(runner, runner.up(timeout=inv.ready_timeout))
+    database.drop_database(admin_conninfo(ctx), settings.postgres.database)
+    database.ensure_database(admin_conninfo(ctx), settings.postgres.database)
+    return ctx
 
 
 def seed(inv: Invocation, *, progress: ProgressCallback | None = None) -> SeedReport:

@@ -128,6 +128,21 @@ class DockerRunner:
             raise
         return StartReport(tuple(self.status()), tuple(started), tuple(notices), ctx)
 
+    def start_over(self, service: str, *, timeout: float) -> StartReport:
+        """Stop the stack, delete one service's volumes, and start the stack again."""
+        self.down()
+        ctx = self.context()
+        wanted = {
+            f"{self.project}_{volume}"
+            for s in self.services
+            if s.name == service
+            for volume in s.compose_fragment(ctx).get("volumes", {})
+        }
+        for volume in self._volumes():
+            if volume.name in wanted:
+                volume.remove(force=True)
+        return self.up(timeout=timeout)
+
     def _published(self, containers: dict[str, Any], running: set[str]) -> dict[str, int]:
         """The host ports that running containers really publish.
 

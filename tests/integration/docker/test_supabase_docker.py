@@ -190,3 +190,30 @@ def test_the_image_set_up_the_service_roles_with_the_project_password(
         ("authenticated", False, False),
         ("service_role", False, True),
     ]
+
+
+def test_down_keeps_the_data_and_reset_starts_the_database_over(
+    capsys: pytest.CaptureFixture[str], supabase_stack: Path, engine_host: DockerEngine
+) -> None:
+    url = env_local(supabase_stack)["DATABASE_URL"]
+    ok(capsys, "down", "-C", str(supabase_stack))
+    assert containers(engine_host, supabase_stack) == {}
+    out = ok(capsys, "up", "-C", str(supabase_stack))
+    assert "Seeded" not in out
+    assert visible(url, "ada@example.com") == ["ada@example.com #0", "ada@example.com #1"]
+
+    first = containers(engine_host, supabase_stack)["postgres"].id
+    out = ok(capsys, "reset", "--yes", "-C", str(supabase_stack))
+    assert out.startswith("Reset postgres: 4 migration(s), ")
+    assert containers(engine_host, supabase_stack)["postgres"].id != first  # a fresh volume
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select count(*) from auth.users where id = %s", (ADA,)).fetchone() == (
+            0,
+        )
+        assert conn.execute("select count(*) from auth.users").fetchone() == (50,)
+        assert conn.execute("select to_regprocedure('auth.uid()') is not null").fetchone() == (
+            True,
+        )
+    seeded = sql_as(capsys, supabase_stack, "user1@example.com", "select auth.email()")
+    assert seeded == "user1@example.com"
+    assert sql_as(capsys, supabase_stack, "anon", "select count(*) from portal_messages") == 0
