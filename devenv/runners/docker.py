@@ -6,7 +6,10 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from devenv import engine
 from devenv.compose import COMPOSE_FILE, build_stack, project_name, render, write_stack
@@ -59,16 +62,7 @@ class DockerRunner:
         path = self.settings.state_dir / COMPOSE_FILE
         if not path.exists():  # removed by hand: containers are found by project name anyway
             write_stack(self.context(), self.services)
-        return self._cli.run(self.project, path, *self._profiles(), *args, timeout=timeout)
-
-    def _profiles(self) -> list[str]:
-        """`--profile` for each profile in the stack: its optional services are all wanted.
-
-        (`[supabase] exclude` leaves a service out of the stack instead.)
-        """
-        stack = build_stack(self.context(), self.services)
-        found = [p for body in stack["services"].values() for p in body.get("profiles", [])]
-        return [arg for p in dict.fromkeys(found) for arg in ("--profile", p)]
+        return self._cli.run(self.project, path, *profiles(path), *args, timeout=timeout)
 
     def containers(self) -> dict[str, Any]:
         """The project's containers by service name."""
@@ -303,6 +297,17 @@ class Healthy:
     def describe(self) -> str:
         """What is probed."""
         return "its Docker healthcheck"
+
+
+def profiles(path: Path) -> list[str]:
+    """`--profile` for each profile in a written stack: devenv wants all its services.
+
+    (`[supabase] exclude` leaves a service out of the stack instead.)
+    """
+    stack = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    bodies = stack.get("services", {}).values()
+    found = [p for body in bodies for p in body.get("profiles", [])]
+    return [arg for p in dict.fromkeys(found) for arg in ("--profile", p)]
 
 
 def _alive(container: Any) -> bool:

@@ -13,7 +13,7 @@ from devenv import jwt
 from devenv.compose import build_stack, secret_env, write_stack
 from devenv.errors import ConfigError
 from devenv.lifecycle import _buckets
-from devenv.runners.docker import DockerRunner
+from devenv.runners.docker import profiles
 from devenv.runners.select import stack_services
 from devenv.services import StackContext
 from devenv.services.supabase import SERVICES, services, storage_bucket
@@ -225,7 +225,10 @@ def test_storage_gets_its_own_bucket_in_docker_only(tmp_path: Path) -> None:
 
 
 def test_compose_commands_enable_the_profiles_of_the_stack(tmp_path: Path) -> None:
-    runner = DockerRunner(settings_for(tmp_path), SECRETS)
-    assert runner._profiles() == ["--profile", "studio", "--profile", "mail"]
+    settings = settings_for(tmp_path)
+    path = write_stack(ctx_for(settings), stack_services(settings))
+    assert profiles(path) == ["--profile", "studio", "--profile", "mail"]
     lean = settings_for(tmp_path, ENABLED + 'exclude = ["studio", "meta", "mail"]\n')
-    assert DockerRunner(lean, SECRETS)._profiles() == []
+    assert profiles(write_stack(ctx_for(lean), stack_services(lean))) == []
+    plain = settings_for(tmp_path, "")
+    assert profiles(write_stack(ctx_for(plain), stack_services(plain))) == []
