@@ -6,11 +6,10 @@ Starts a throwaway PostgreSQL 15 (as the `postgres` OS user), then alternates, `
 Prints each one's rows/s (best run), their ratio, devenv's time and peak RSS, and the targets.
 The server is stopped by pid at the end, whatever happens.
 
-    .venv/bin/python benchmarks/seed_vs_pgbench.py [--runs 3] [--tuned] [--scale large]
+    .venv/bin/python benchmarks/seed_vs_pgbench.py [--runs 3] [--stock] [--scale large]
 
-`--tuned` starts the server with wal_level=minimal and fsync=off (what a throwaway dev database
-can afford);
-both loaders then skip WAL for their freshly truncated tables.
+The server runs with the options devenv's native runtime gives PostgreSQL (SERVER_OPTIONS:
+synchronous_commit=off, wal_level=minimal, ...); `--stock` runs it with PostgreSQL's defaults.
 """
 
 from __future__ import annotations
@@ -32,10 +31,12 @@ from typing import Any
 
 import psycopg
 
+from devenv.services.postgres import SERVER_OPTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("DEVENV_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CLINIC = ROOT / "templates" / "clinic"
-TUNED = ["-c", "wal_level=minimal", "-c", "max_wal_senders=0", "-c", "fsync=off"]
+DEVENV_OPTIONS = [arg for key, value in SERVER_OPTIONS for arg in ("-c", f"{key}={value}")]
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
@@ -63,7 +64,7 @@ def free_port() -> int:
 class Server:
     """A throwaway PostgreSQL, started as the `postgres` OS user and stopped by pid."""
 
-    def __init__(self, *, tuned: bool) -> None:
+    def __init__(self, *, stock: bool) -> None:
         user = pwd.getpwnam("postgres")
         self.root = Path(tempfile.mkdtemp(dir="/tmp", prefix="devenv-bench-"))
         os.chown(self.root, user.pw_uid, user.pw_gid)
@@ -86,7 +87,7 @@ class Server:
         )
         argv = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(self.port)]
         argv += ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
-        argv += ["-c", "autovacuum=off", *(TUNED if tuned else [])]
+        argv += ["-c", "autovacuum=off", *([] if stock else DEVENV_OPTIONS)]
         self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             argv, user="postgres", stdout=self.log, stderr=subprocess.STDOUT
@@ -161,10 +162,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", default="large")
-    parser.add_argument("--tuned", action="store_true", help="wal_level=minimal on the server")
+    parser.add_argument("--stock", action="store_true", help="PostgreSQL's default settings")
     parser.add_argument("--workers", default="auto", help="devenv worker processes (default: auto)")
     args = parser.parse_args()
-    server = Server(tuned=args.tuned)
+    server = Server(stock=args.stock)
     try:
         prepare(server)
         smaller = [run_devenv(server, scale, args.workers) for scale in ("small", "medium")]
@@ -180,7 +181,7 @@ def main() -> int:
         rss = float(result["rss_self_mb"]) + float(result["rss_child_mb"])
         print(f"devenv seed --scale {name}: {int(result['rows']):,} rows in"
               f" {float(result['seconds']):.2f} s, peak RSS {rss:.0f} MB")  # fmt: skip
-    report(seeds, benches, pgbench_scale, tuned=args.tuned)
+    report(seeds, benches, pgbench_scale, stock=args.stock)
     return 0
 
 
@@ -188,7 +189,7 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, tuned: bool) -> None:
+def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, stock: bool) -> None:
     best = min(seeds, key=lambda r: float(r["seconds"]))
     rows, seconds = int(best["rows"]), float(best["seconds"])
     bench_rows = 100_000 * scale + 11 * scale
@@ -196,7 +197,7 @@ def report(seeds: list[dict[str, Any]], benches: list[float], scale: int, *, tun
     ours, theirs = rows / seconds, bench_rows / bench_seconds
     rss = max(float(r["rss_self_mb"]) + float(r["rss_child_mb"]) for r in seeds)
     one_million = seconds * 1_000_000 / rows
-    settings = "wal_level=minimal" if tuned else "default settings"
+    settings = "default settings" if stock else "devenv's native settings"
     seed_runs = ", ".join(f"{float(r['seconds']):.2f}s" for r in seeds)
     bench_runs = ", ".join(f"{b:.2f}s" for b in benches)
     phases = ", ".join(f"{name} {secs:.2f}s" for name, secs in best["phases"])

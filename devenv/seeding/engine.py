@@ -141,7 +141,7 @@ def _plan(
     if not scope.order:
         raise SeedError(
             f"no tables to seed in schemas {', '.join(defs.schemas)}",
-            hint="Run the migrations first (`devenv migrate`), or set [settings] schemas.",
+            hint="Run `devenv up` to apply the migrations first, or set [settings] schemas.",
         )
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
     return make_plan(Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept))

@@ -14,11 +14,14 @@ from devenv.services import HOST, NativeCommand, NativeLayout, StackContext
 from devenv.settings import Settings
 
 # Fast to start, safe for a laptop: a crash of the machine may lose the last
-# transactions, never the cluster (fsync stays on).
+# transactions, never the cluster (fsync stays on). No replication, so minimal WAL: a seed's
+# COPY into tables it just truncated skips WAL altogether.
 SERVER_OPTIONS = (
     ("listen_addresses", HOST),
     ("unix_socket_directories", ""),
     ("synchronous_commit", "off"),
+    ("wal_level", "minimal"),
+    ("max_wal_senders", "0"),
     ("max_connections", "100"),
     ("shared_buffers", "128MB"),
     ("max_wal_size", "1GB"),
