@@ -161,7 +161,8 @@ def seed_progress(*, enabled: bool) -> Iterator[Callable[[str, int, int], None] 
 def seed_done(report: SeedReport, *, as_json: bool, quiet: bool) -> None:
     """Rows per table and the totals."""
     if as_json:
-        output.emit_json(report)
+        totals = {"rows": report.rows, "rows_per_second": round(report.rows_per_second)}
+        output.emit_json({**output.to_jsonable(report), **totals})
     elif not quiet:
         _seed_summary(report)
 
