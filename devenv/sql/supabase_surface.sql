@@ -63,8 +63,17 @@ create table if not exists auth.users (
     last_sign_in_at      timestamptz,
     banned_until         timestamptz,
     deleted_at           timestamptz,
-    is_anonymous         boolean not null default false
+    is_anonymous         boolean not null default false,
+    -- GoTrue reads these as strings: '' rather than NULL for a user that can sign in.
+    confirmation_token      varchar(255) default '',
+    recovery_token          varchar(255) default '',
+    email_change_token_new  varchar(255) default '',
+    email_change            varchar(255) default ''
 );
+alter table auth.users add column if not exists confirmation_token varchar(255) default '';
+alter table auth.users add column if not exists recovery_token varchar(255) default '';
+alter table auth.users add column if not exists email_change_token_new varchar(255) default '';
+alter table auth.users add column if not exists email_change varchar(255) default '';
 alter table auth.users owner to supabase_auth_admin;
 
 create or replace function auth.uid() returns uuid
