@@ -41,7 +41,7 @@ SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed number.", show
 
 def _invocation(project: Path | None, overrides: dict[str, Any] | None = None, **kw: Any) -> Any:
     """Load settings (flag > DEVENV_* > file > default) and describe this invocation."""
-    from devenv.lifecycle import Invocation
+    from devenv.invocation import Invocation
     from devenv.settings import load_settings
     from devenv.state import load_secrets
 
@@ -144,7 +144,7 @@ def logs(
 
     Example: devenv logs postgres --follow
     """
-    from devenv.lifecycle import follow_logs, read_logs
+    from devenv.inspection import follow_logs, read_logs
 
     inv = _invocation(project, {"runtime": runtime})
     if follow:
@@ -237,7 +237,7 @@ def check(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
 
     Example: devenv check --json
     """
-    from devenv.lifecycle import scan_credentials
+    from devenv.invocation import scan_credentials
 
     report = scan_credentials(_invocation(project))
     views.guard_report(report, as_json=json_out)
@@ -261,7 +261,7 @@ def sql_cmd(
 
     Example: devenv sql --as ada@example.com "select * from notes"
     """
-    from devenv.lifecycle import run_sql
+    from devenv.inspection import run_sql
 
     views.query_result(run_sql(_invocation(project), query, as_user=as_user), as_json=json_out)
 

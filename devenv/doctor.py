@@ -15,7 +15,7 @@ from devenv.runners.pgbin import find_binaries
 from devenv.settings import Settings
 
 if TYPE_CHECKING:
-    from devenv.lifecycle import Invocation
+    from devenv.invocation import Invocation
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ class S3Access:
     access_key: str
     secret_key: str
     region: str
+    secure: bool = False
 
 
 def client(access: S3Access) -> Any:
@@ -28,7 +29,7 @@ def client(access: S3Access) -> Any:
         access_key=access.access_key,
         secret_key=access.secret_key,
         region=access.region,
-        secure=False,
+        secure=access.secure,
     )
 
 

@@ -10,19 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from devenv.errors import SeedError
+from devenv.objectstore import S3Access, client
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class S3Target:
-    """Where seed objects go: a local S3-compatible endpoint such as `127.0.0.1:54330`."""
-
-    endpoint: str
-    access_key: str
-    secret_key: str
-    region: str
-    secure: bool = False
+# Where seed objects go: a local S3-compatible endpoint such as `127.0.0.1:54330`.
+S3Target = S3Access
 
 
 @dataclass(frozen=True)
@@ -40,15 +34,7 @@ class ObjectSink:
     """Puts objects from a thread pool; `wait` re-raises the first failure as SeedError."""
 
     def __init__(self, target: S3Target, *, threads: int = 16) -> None:
-        from minio import Minio
-
-        self.client: Any = Minio(
-            target.endpoint,
-            access_key=target.access_key,
-            secret_key=target.secret_key,
-            region=target.region,
-            secure=target.secure,
-        )
+        self.client: Any = client(target)
         self.endpoint = target.endpoint
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
         self.futures: list[Future[None]] = []

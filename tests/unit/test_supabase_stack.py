@@ -12,7 +12,7 @@ import yaml
 from devenv import jwt
 from devenv.compose import build_stack, secret_env, write_stack
 from devenv.errors import ConfigError
-from devenv.lifecycle import _buckets
+from devenv.provision import bucket_names
 from devenv.runners.docker import profiles
 from devenv.runners.select import stack_services
 from devenv.services import StackContext
@@ -218,10 +218,10 @@ def test_the_stack_env_file_carries_the_signed_keys_only_with_supabase(tmp_path:
 def test_storage_gets_its_own_bucket_in_docker_only(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, ENABLED + '[s3]\nbuckets = ["documents"]\n')
     assert storage_bucket(settings) == "local-supabase-storage"
-    assert _buckets(settings, "docker") == ["local-documents", "local-supabase-storage"]
-    assert _buckets(settings, "native") == ["local-documents"]
+    assert bucket_names(settings, "docker") == ["local-documents", "local-supabase-storage"]
+    assert bucket_names(settings, "native") == ["local-documents"]
     excluded = settings_for(tmp_path, ENABLED + 'exclude = ["storage"]\n')
-    assert _buckets(excluded, "docker") == ["local-uploads"]
+    assert bucket_names(excluded, "docker") == ["local-uploads"]
 
 
 def test_compose_commands_enable_the_profiles_of_the_stack(tmp_path: Path) -> None:

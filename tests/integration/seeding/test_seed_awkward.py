@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import apply_sql, data_dump, fk_violations
 
 from devenv.errors import SeedError
 from devenv.seeding import run_seed
+from tests.integration.seeding.support import apply_sql, data_dump, fk_violations
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import CLINIC, fk_violations
 
 from devenv.seeding import SeedReport, run_seed, scale_names
+from tests.integration.seeding.conftest import CLINIC
+from tests.integration.seeding.support import fk_violations
 
 pytestmark = pytest.mark.integration
 DEFS = CLINIC / "seeds"

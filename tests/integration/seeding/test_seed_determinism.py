@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CLINIC, data_dump, public_tables, table_rows
 
 from devenv.seeding import run_seed
+from tests.integration.seeding.conftest import CLINIC
+from tests.integration.seeding.support import data_dump, public_tables, table_rows
 
 pytestmark = pytest.mark.integration
 DEFS = CLINIC / "seeds"

@@ -6,10 +6,10 @@ import io
 
 import psycopg
 import pytest
-from conftest import CLINIC, S3Server
 
 from devenv.errors import UnsafeTarget
 from devenv.seeding import S3Target, run_seed
+from tests.integration.seeding.conftest import CLINIC, S3Server
 
 pytestmark = pytest.mark.integration
 DEFS = CLINIC / "seeds"

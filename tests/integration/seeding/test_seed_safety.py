@@ -10,10 +10,11 @@ import time
 
 import psycopg
 import pytest
-from conftest import CLINIC, data_dump
 
 from devenv.errors import SeedError
 from devenv.seeding import run_seed
+from tests.integration.seeding.conftest import CLINIC
+from tests.integration.seeding.support import data_dump
 
 pytestmark = pytest.mark.integration
 DEFS = CLINIC / "seeds"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import guard_samples as s
+from tests.unit.guard import guard_samples as s
 
 
 @dataclass(frozen=True)

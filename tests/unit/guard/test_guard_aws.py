@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import guard_samples as s
 import pytest
 
 from devenv.guard import GuardReport, scan
+from tests.unit.guard import guard_samples as s
 
 KEY = s.aws_key_id(seed="aws-files")
 TEMP_KEY = s.aws_key_id("ASIA", seed="aws-temp")

@@ -7,10 +7,10 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-import guard_samples as s
 import pytest
 
 from devenv.guard import GuardReport, scan
+from tests.unit.guard import guard_samples as s
 
 REFRESH = s.google_refresh_token("files")
 

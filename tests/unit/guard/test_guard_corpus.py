@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import guard_samples as s
 import pytest
-from guard_corpus import FLAGGED, IGNORED, Flagged, Ignored
 
 from devenv.errors import CredentialsFound
 from devenv.guard import GuardReport, ensure_clean, scan, scan_env_text
+from tests.unit.guard import guard_samples as s
+from tests.unit.guard.guard_corpus import FLAGGED, IGNORED, Flagged, Ignored
 
 
 def _env_file(project: Path, case: Flagged | Ignored, name: str = ".env") -> None:

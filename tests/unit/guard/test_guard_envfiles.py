@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import guard_samples as s
 import pytest
 
 from devenv.guard import scan, scan_env_text
 from devenv.guard.envfiles import parse_env_text
+from tests.unit.guard import guard_samples as s
 
 KEY = s.aws_key_id(seed="dotenv")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import guard_samples as s
 import pytest
 
 from devenv.guard import GuardReport, scan
+from tests.unit.guard import guard_samples as s
 
 BODY = s.pem_body("referenced")
 PRIVATE = s.pem("PRIVATE KEY", BODY)

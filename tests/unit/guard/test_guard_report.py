@@ -8,12 +8,12 @@ import re
 import secrets
 from pathlib import Path
 
-import guard_samples as s
 import pytest
-from guard_corpus import FLAGGED, Flagged
 
 from devenv.errors import CredentialsFound
 from devenv.guard import Finding, GuardReport, ensure_clean, scan, scan_env_text
+from tests.unit.guard import guard_samples as s
+from tests.unit.guard.guard_corpus import FLAGGED, Flagged
 
 KEY = s.aws_key_id(seed="report")
 TOKEN = s.github("ghp_", "report")
