@@ -6,16 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_origin, get_type_hints
 
-from devenv.config_file import ConfigSource, find_config, key_line
-from devenv.errors import ConfigError
+from devenv.config_check import coerce_flag, deep_merge, from_environ, nest, validated
+from devenv.config_file import find_config
 
 Runtime = Literal["auto", "native", "docker"]
 Scale = Literal["small", "medium", "large"]
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,56}[a-z0-9]$")
 # The Supabase services of the Docker stack, as `[supabase] exclude` names them.
 SUPABASE_SERVICES = ("api", "auth", "rest", "storage", "meta", "studio", "mail")
 
@@ -141,11 +139,11 @@ def load_settings(
     source = find_config(project_dir)
     values: dict[str, Any] = {}
     if source is not None:
-        values = _validated(source.data, source, prefix="")
-    values = _deep_merge(values, _from_environ(environ or {}))
+        values = validated(source.data, source, prefix="")
+    values = deep_merge(values, from_environ(environ or {}))
     for dotted, value in (overrides or {}).items():
         if value is not None:
-            values = _deep_merge(values, _nest(dotted, _coerce_flag(dotted, value)))
+            values = deep_merge(values, nest(dotted, coerce_flag(dotted, value)))
     values.setdefault("name", sanitize_name(project_dir.name))
     # Supabase apps (and its services in Docker) use the `postgres` database.
     supabase = bool(values.get("supabase", {}).get("enabled"))
@@ -161,155 +159,6 @@ def sanitize_name(raw: str) -> str:
     return name or "devenv"
 
 
-def _validated(data: Mapping[str, Any], source: ConfigSource, *, prefix: str) -> dict[str, Any]:
-    """Check every key and type of a parsed file against the Settings schema."""
-    out: dict[str, Any] = {}
-    schema = _schema_for(prefix)
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if key not in schema:
-            known = ", ".join(sorted(schema))
-            raise ConfigError.at(
-                source.path, key_line(source, dotted), dotted, f"unknown key (known: {known})"
-            )
-        expected = schema[key]
-        if is_dataclass(expected):
-            if not isinstance(value, dict):
-                raise ConfigError.at(
-                    source.path, key_line(source, dotted), dotted, "must be a table"
-                )
-            out[key] = _validated(value, source, prefix=f"{dotted}.")
-        else:
-            problem = _problem(dotted, value)
-            if problem:
-                raise ConfigError.at(source.path, key_line(source, dotted), dotted, problem)
-            out[key] = value
-    return out
-
-
-def _schema_for(prefix: str) -> dict[str, Any]:
-    """Return {key: type} for the table at a dotted prefix ("" or "postgres.")."""
-    cls: Any = Settings
-    for part in filter(None, prefix.split(".")):
-        cls = get_type_hints(cls)[part]
-    hints = get_type_hints(cls)
-    return {k: v for k, v in hints.items() if k not in ("project_dir", "config_file")}
-
-
-def _type_problem(value: Any, expected: Any) -> str | None:
-    """Describe why value does not fit the expected type, or None if it does."""
-    origin = get_origin(expected)
-    if origin is Literal:
-        allowed = get_args(expected)
-        return (
-            None
-            if value in allowed
-            else f"must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        )
-    if origin is tuple:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return None
-        return "must be a list of strings"
-    if origin is Mapping:
-        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-            return None
-        return "must be a table of strings"
-    if expected is bool:
-        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
-    if expected is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else f"must be an integer, not {value!r}"
-    if expected is str:
-        return None if isinstance(value, str) else f"must be a string, not {value!r}"
-    raise TypeError(f"unsupported settings type {expected!r}")
-
-
-def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Read DEVENV_<SECTION>_<KEY> (or DEVENV_<KEY> for top-level keys) variables."""
-    out: dict[str, Any] = {}
-    for name, raw in environ.items():
-        if not name.startswith("DEVENV_"):
-            continue
-        dotted = _env_key(name[len("DEVENV_") :].lower())
-        if dotted is None:
-            continue  # not a setting (e.g. DEVENV_ENVIRONMENT written to .env.local)
-        out = _deep_merge(out, _nest(dotted, _coerce_text(dotted, raw, origin=f"${name}")))
-    return out
-
-
-def _env_key(rest: str) -> str | None:
-    """Map 'postgres_port' to 'postgres.port' when that names a setting."""
-    top = _schema_for("")
-    if rest in top and not is_dataclass(top[rest]):
-        return rest
-    for section, cls in top.items():
-        if is_dataclass(cls) and rest.startswith(section + "_"):
-            key = rest[len(section) + 1 :]
-            if key in _schema_for(section + ".") and key != "images":
-                return f"{section}.{key}"
-    return None
-
-
-def _expected_type(dotted: str) -> Any:
-    """The declared type of a dotted settings key."""
-    *parents, key = dotted.split(".")
-    prefix = "".join(p + "." for p in parents)
-    schema = _schema_for(prefix)
-    if key not in schema:
-        raise ConfigError(
-            f"unknown setting {dotted!r}", hint="Run `devenv --help` for the options."
-        )
-    return schema[key]
-
-
-def _coerce_text(dotted: str, raw: str, *, origin: str) -> Any:
-    """Turn the text of an environment variable into the setting's type."""
-    expected = _expected_type(dotted)
-    value: Any = raw
-    if expected is int:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = raw
-    elif expected is bool:
-        value = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
-            raw.lower(), raw
-        )
-    elif get_origin(expected) is tuple:
-        value = [part.strip() for part in raw.split(",") if part.strip()]
-    problem = _problem(dotted, value)
-    if problem:
-        raise ConfigError(f"{origin}: {dotted}: {problem}", hint=f"Fix or unset {origin[1:]}.")
-    return value
-
-
-def _coerce_flag(dotted: str, value: Any) -> Any:
-    """Check a value that came from a command-line flag."""
-    problem = _problem(dotted, value)
-    if problem:
-        raise ConfigError(
-            f"--{dotted.replace('.', '-')}: {problem}", hint="Check the flag's value."
-        )
-    return value
-
-
-def _nest(dotted: str, value: Any) -> dict[str, Any]:
-    """Turn 'a.b' = v into {'a': {'b': v}}."""
-    head, _, rest = dotted.partition(".")
-    return {head: _nest(rest, value) if rest else value}
-
-
-def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge nested dicts, top winning."""
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "images":
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _build(cls: Any, values: Mapping[str, Any], **extra: Any) -> Any:
     """Instantiate a settings dataclass from validated values."""
     hints = get_type_hints(cls)
@@ -323,29 +172,3 @@ def _build(cls: Any, values: Mapping[str, Any], **extra: Any) -> Any:
         else:
             kwargs[key] = value
     return cls(**kwargs)
-
-
-def _value_problem(dotted: str, value: Any) -> str | None:
-    """Range checks that types alone cannot express."""
-    key = dotted.rsplit(".", 1)[-1]
-    if key.endswith("port") and not 1024 <= value <= 65535:
-        return f"{value} is not a usable port (1024-65535)"
-    if dotted == "name" and not _NAME_RE.match(value):
-        return f"{value!r} is not a valid project name: use lowercase letters, digits, '-', '_'"
-    if dotted == "postgres.version" and not 13 <= value <= 18:
-        return f"PostgreSQL {value} is not supported (13-18)"
-    if dotted == "supabase.exclude":
-        unknown = [name for name in value if name not in SUPABASE_SERVICES]
-        if unknown:
-            known = ", ".join(SUPABASE_SERVICES)
-            return f"{unknown[0]!r} is not a Supabase service (one of {known})"
-    if dotted == "s3.buckets":
-        bad = [b for b in value if not _BUCKET_RE.match(f"local-{b}")]
-        if bad:
-            return f"{bad[0]!r} is not a valid bucket name (lowercase letters, digits, '.', '-')"
-    return None
-
-
-def _problem(dotted: str, value: Any) -> str | None:
-    """Describe why a value does not fit its setting, or None."""
-    return _type_problem(value, _expected_type(dotted)) or _value_problem(dotted, value)
