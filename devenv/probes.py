@@ -42,20 +42,23 @@ class TcpProbe:
 
 @dataclass(frozen=True)
 class HttpProbe:
-    """Ready when an HTTP GET answers with a status below `below`."""
+    """Ready when an HTTP GET answers below status `below` (and with `contains` in its body)."""
 
     url: str
     below: int = 500
+    contains: str = ""
 
     def check(self) -> None:
         """Send one GET; an HTTP error status counts as an answer if below the threshold."""
         try:
             with urllib.request.urlopen(self.url, timeout=2.0) as response:  # noqa: S310
-                status = int(response.status)
+                status, body = int(response.status), response.read(64 * 1024)
         except urllib.error.HTTPError as exc:
-            status = exc.code
+            status, body = exc.code, b""
         if status >= self.below:
             raise ConnectionError(f"HTTP {status} from {self.url}")
+        if self.contains and self.contains.encode() not in body:
+            raise ConnectionError(f"{self.url} does not show {self.contains!r} yet")
 
     def describe(self) -> str:
         """Name the URL."""
@@ -79,6 +82,22 @@ class SqlProbe:
     def describe(self) -> str:
         """Name the address, never the password."""
         return f"PostgreSQL connections on {self.display}"
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Ready when every probe is."""
+
+    probes: tuple[Probe, ...]
+
+    def check(self) -> None:
+        """Check each probe in order."""
+        for probe in self.probes:
+            probe.check()
+
+    def describe(self) -> str:
+        """Name them all."""
+        return " and ".join(p.describe() for p in self.probes)
 
 
 def wait_until_ready(

@@ -6,12 +6,13 @@ from typing import Any
 
 from devenv.compose import fragment, published
 from devenv.images import image
-from devenv.probes import HttpProbe, Probe
+from devenv.probes import AllOf, HttpProbe, Probe
 from devenv.services import HOST, NativeCommand, NativeLayout, StackContext
 from devenv.settings import Settings
 
 # `weed mini` listeners that devenv places itself so that two projects never clash.
 # Each gets its gRPC companion at port + 10000.
+_JOINED = '"DataNodes":[{'  # the master's topology lists a volume server
 INTERNAL_PORTS = ("s3.master", "s3.volume", "s3.filer", "s3.admin", "s3.grpc")
 EXTRA_PORTS = ("s3.iceberg", "s3.lance")
 
@@ -82,8 +83,16 @@ class S3Service:
         return NativeCommand(tuple(argv), env=env)
 
     def probe(self, ctx: StackContext) -> Probe:
-        """Ready when the S3 API answers (an unauthenticated request gets 403, which is fine)."""
-        return HttpProbe(f"http://{HOST}:{ctx.port('s3')}/", below=500)
+        """Ready when the S3 API answers (403 to an anonymous request is an answer).
+
+        Natively, SeaweedFS's volume server must also have joined its master: until then the
+        S3 API answers but existing objects cannot be read.
+        """
+        api = HttpProbe(f"http://{HOST}:{ctx.port('s3')}/", below=500)
+        if "s3.master" not in ctx.ports:
+            return api
+        topology = HttpProbe(f"http://{HOST}:{ctx.port('s3.master')}/dir/status", contains=_JOINED)
+        return AllOf((api, topology))
 
     def environment(self, ctx: StackContext) -> dict[str, str]:
         """The S3 variables an AWS SDK reads, pointing at the local store."""
