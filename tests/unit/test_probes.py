@@ -10,7 +10,7 @@ import pytest
 
 from devenv.errors import ServiceNotReady
 from devenv.ports import next_free
-from devenv.probes import HttpProbe, TcpProbe, wait_until_ready
+from devenv.probes import AllOf, HttpProbe, TcpProbe, wait_until_ready
 from devenv.procs import tail_file
 
 
@@ -76,6 +76,39 @@ def test_http_probe_threshold(status: int, ready: bool) -> None:
         else:
             with pytest.raises(ConnectionError, match="HTTP 503"):
                 probe.check()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Body(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_http_probe_can_require_content_and_all_of_needs_every_probe() -> None:
+    handler = type("B", (_Body,), {"body": b'{"DataNodes":[]}'})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/dir/status"
+        joined = HttpProbe(url, contains='"DataNodes":[{')
+        with pytest.raises(ConnectionError, match="does not show"):
+            joined.check()
+        plain = HttpProbe(url)
+        plain.check()
+        with pytest.raises(ConnectionError):
+            AllOf((plain, joined)).check()
+        assert "and" in AllOf((plain, joined)).describe()
+        handler.body = b'{"DataNodes":[{"Url":"x"}]}'
+        AllOf((plain, joined)).check()
     finally:
         server.shutdown()
         server.server_close()
