@@ -111,9 +111,18 @@ def start_time(pid: int) -> int | None:
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] == "Z":
-        return None  # a zombie has exited
+    if fields[0] == "Z" and not _threads_left(pid):
+        return None  # exited; only the exit status is left to collect
+    # (a zombie thread-group leader whose other threads still run is still shutting down)
     return int(fields[19])
+
+
+def _threads_left(pid: int) -> bool:
+    """True if threads of the process other than its (exited) leader still run."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task")) > 1
+    except OSError:
+        return False
 
 
 def is_running(pid: int, expected_start: int) -> bool:
