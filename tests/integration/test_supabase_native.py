@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -11,10 +10,9 @@ import pytest
 
 from devenv.rls import as_user
 from tests.helpers import devenv, env_local
+from tests.integration.rls_scenario import ADA, COUNT, add_users, check_policies
 
 pytestmark = pytest.mark.integration
-
-ADA, BOB = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
 
 
 @pytest.fixture
@@ -23,36 +21,12 @@ def supabase_project(capsys: pytest.CaptureFixture[str], project: Path) -> Path:
     assert devenv(capsys, "init", "--example", "--supabase", "-C", str(project)).code == 0
     result = devenv(capsys, "up", "--runtime", "native", "-C", str(project))
     assert result.code == 0, result.err
-    with psycopg.connect(env_local(project)["DATABASE_URL"], autocommit=True) as conn:
-        for user_id, email in ((ADA, "ada@example.com"), (BOB, "bob@example.com")):
-            conn.execute(
-                "insert into auth.users (id, email, aud, role) values (%s, %s, 'authenticated', 'authenticated')",
-                (user_id, email),
-            )
-            for n in range(2 if user_id == ADA else 3):
-                conn.execute(
-                    "insert into portal_messages (owner_id, subject, body) values (%s, %s, 'hello')",
-                    (user_id, f"{email} #{n}"),
-                )
+    add_users(env_local(project)["DATABASE_URL"])
     return project
 
 
-def visible(url: str, who: str) -> list[str]:
-    with psycopg.connect(url) as conn, as_user(conn, who):
-        return [
-            r[0]
-            for r in conn.execute(
-                "select subject from portal_messages where subject like '%%@example.com #%%' order by 1"
-            )
-        ]
-
-
 def test_rls_policy_lets_each_user_see_only_their_rows(supabase_project: Path) -> None:
-    url = env_local(supabase_project)["DATABASE_URL"]
-    assert visible(url, "ada@example.com") == ["ada@example.com #0", "ada@example.com #1"]
-    assert visible(url, str(BOB)) == [f"bob@example.com #{n}" for n in range(3)]
-    assert visible(url, "anon") == []
-    assert len(visible(url, "service_role")) == 5
+    check_policies(env_local(supabase_project)["DATABASE_URL"])
 
 
 def test_auth_functions_read_the_claims(supabase_project: Path) -> None:
@@ -64,27 +38,10 @@ def test_auth_functions_read_the_claims(supabase_project: Path) -> None:
     assert row == (ADA, "ada@example.com", "authenticated", "authenticated")
 
 
-def test_insert_policy_checks_the_owner(supabase_project: Path) -> None:
-    url = env_local(supabase_project)["DATABASE_URL"]
-    with psycopg.connect(url) as conn, as_user(conn, "ada@example.com"):
-        conn.execute(
-            "insert into portal_messages (subject, body) values ('mine', 'x')"
-        )  # owner defaults to auth.uid()
-    with (
-        pytest.raises(psycopg.errors.InsufficientPrivilege),
-        psycopg.connect(url) as conn,
-        as_user(conn, "ada@example.com"),
-    ):
-        conn.execute(
-            "insert into portal_messages (owner_id, subject, body) values (%s, 'forged', 'x')",
-            (BOB,),
-        )
-
-
 def test_sql_as_on_the_command_line(
     capsys: pytest.CaptureFixture[str], supabase_project: Path
 ) -> None:
-    query = "select count(*) as n from portal_messages where subject like '%@example.com #%'"
+    query = COUNT
     counts = {}
     for who in ("ada@example.com", "bob@example.com", "anon", "service_role"):
         result = devenv(capsys, "sql", "--as", who, "--json", query, "-C", str(supabase_project))

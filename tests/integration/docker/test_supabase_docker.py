@@ -11,7 +11,6 @@ and `devenv.rls.as_user` against that database.
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,12 @@ import psycopg
 import pytest
 
 from devenv.compose import project_name
-from devenv.ports import next_free
-from devenv.rls import as_user
 from devenv.settings import SUPABASE_SERVICES, load_settings
 from tests.docker_support.conftest_plugin import DockerEngine
-from tests.helpers import devenv, env_local
+from tests.helpers import devenv, env_local, free_port
+from tests.integration.rls_scenario import ADA, BOB, COUNT, add_users, check_policies, visible
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
-
-ADA, BOB = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
-MINE = "select subject from portal_messages where subject like '%%@example.com #%%' order by 1"
-_console = [56900]
 
 
 @pytest.fixture
@@ -47,27 +41,14 @@ def supabase_stack(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """The clinic example's Supabase flavour, up in Docker with db and s3 only, plus two users."""
-    port = next_free(_console[0])
-    _console[0] = port + 3
-    monkeypatch.setenv("DEVENV_S3_CONSOLE_PORT", str(port))
+    monkeypatch.setenv("DEVENV_S3_CONSOLE_PORT", str(free_port()))
     monkeypatch.setenv("DEVENV_SUPABASE_EXCLUDE", ",".join(SUPABASE_SERVICES))
     ok(capsys, "init", "--example", "--supabase", "-C", str(project))
     out = ok(capsys, "up", "--runtime", "docker", "-C", str(project))
     assert "Started s3, postgres (docker)." in out
     assert "Applied 4 migration(s)." in out
     assert "Seeded " in out
-    with psycopg.connect(env_local(project)["DATABASE_URL"], autocommit=True) as conn:
-        for user_id, email, count in ((ADA, "ada@example.com", 2), (BOB, "bob@example.com", 3)):
-            conn.execute(
-                "insert into auth.users (id, email, aud, role) "
-                "values (%s, %s, 'authenticated', 'authenticated')",
-                (user_id, email),
-            )
-            for n in range(count):
-                conn.execute(
-                    "insert into portal_messages (owner_id, subject, body) values (%s, %s, 'hi')",
-                    (user_id, f"{email} #{n}"),
-                )
+    add_users(env_local(project)["DATABASE_URL"])
     return project
 
 
@@ -85,12 +66,6 @@ def containers(engine: DockerEngine, project: Path) -> dict[str, Any]:
         all=True, filters={"label": f"com.docker.compose.project={name}"}
     )
     return {c.labels["com.docker.compose.service"]: c for c in found}
-
-
-def visible(url: str, who: str) -> list[str]:
-    """The test's portal messages that `who` sees, through devenv.rls.as_user."""
-    with psycopg.connect(url) as conn, as_user(conn, who):
-        return [row[0] for row in conn.execute(MINE)]
 
 
 def sql_as(capsys: pytest.CaptureFixture[str], project: Path, who: str, query: str) -> Any:
@@ -115,32 +90,14 @@ def test_only_db_and_s3_run_and_the_db_is_supabase_postgres(
 def test_rls_policy_per_user_anon_and_service_role_with_the_python_helper(
     supabase_stack: Path,
 ) -> None:
-    url = env_local(supabase_stack)["DATABASE_URL"]
-    assert visible(url, "ada@example.com") == ["ada@example.com #0", "ada@example.com #1"]
-    assert visible(url, str(BOB)) == [f"bob@example.com #{n}" for n in range(3)]
-    assert visible(url, "anon") == []
-    assert len(visible(url, "service_role")) == 5
-    with psycopg.connect(url) as conn, as_user(conn, "ada@example.com"):
-        row = conn.execute("select auth.uid(), auth.email(), auth.role()").fetchone()
-        assert row == (ADA, "ada@example.com", "authenticated")
-        conn.execute("insert into portal_messages (subject, body) values ('own', 'x')")
-    with (
-        pytest.raises(psycopg.errors.InsufficientPrivilege),
-        psycopg.connect(url) as conn,
-        as_user(conn, "ada@example.com"),
-    ):
-        conn.execute(
-            "insert into portal_messages (owner_id, subject, body) values (%s, 'forged', 'x')",
-            (BOB,),
-        )
+    check_policies(env_local(supabase_stack)["DATABASE_URL"])
 
 
 def test_rls_through_devenv_sql_as(
     capsys: pytest.CaptureFixture[str], supabase_stack: Path
 ) -> None:
-    count = "select count(*) as n from portal_messages where subject like '%@example.com #%'"
     counts = {
-        who: sql_as(capsys, supabase_stack, who, count)
+        who: sql_as(capsys, supabase_stack, who, COUNT)
         for who in ("ada@example.com", str(BOB), "anon", "service_role")
     }
     assert counts == {"ada@example.com": 2, str(BOB): 3, "anon": 0, "service_role": 5}
