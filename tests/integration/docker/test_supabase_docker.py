@@ -27,13 +27,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
 
 @pytest.fixture
-def engine_host(docker_engine: DockerEngine, monkeypatch: pytest.MonkeyPatch) -> DockerEngine:
-    """devenv (the SDK and the compose CLI) talks to the private engine."""
-    monkeypatch.setenv("DOCKER_HOST", docker_engine.docker_host)
-    return docker_engine
-
-
-@pytest.fixture
 def supabase_stack(
     capsys: pytest.CaptureFixture[str],
     engine_host: DockerEngine,
