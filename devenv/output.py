@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 REDACTED = "****"
 
@@ -101,13 +102,18 @@ def error(message: str, hint: str) -> None:
         _err.print(f"Hint: {redact(hint)}", markup=False, highlight=False)
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """A rich table on stdout."""
+def styled(text: str, style: str) -> Text:
+    """A table cell shown in a style (plain strings are shown as they are, never as markup)."""
+    return Text(redact(text), style=style)
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A rich table on stdout; cell text is never read as markup (data may hold brackets)."""
     grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*(redact(str(cell)) for cell in row))
+        grid.add_row(*(c if isinstance(c, Text) else Text(redact(str(c))) for c in row))
     _out.print(grid)
 
 

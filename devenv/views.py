@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,7 @@ def _services_table(statuses: Sequence[ServiceStatus]) -> None:
     rows = []
     for s in statuses:
         style = _STATE_STYLE.get(s.state, "")
-        state = f"[{style}]{s.state}[/]" if style else s.state
+        state = output.styled(s.state, style)
         rows.append([s.name, state, s.url, str(s.pid or ""), s.data, s.detail])
     output.table("", ["service", "state", "url", "pid", "data", "note"], rows)
 
@@ -218,7 +219,11 @@ def query_result(result: QueryResult, *, as_json: bool) -> None:
 
 def _cell(value: object) -> str:
     """How one value shows in a table."""
-    return "NULL" if value is None else str(value)
+    if value is None:
+        return "NULL"
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return str(value)
 
 
 def compose_done(result: ComposeResult, *, stdout: bool) -> None:
@@ -236,6 +241,12 @@ def doctor(checks: Sequence[Check], *, as_json: bool) -> None:
         output.emit_json({"ok": all(c.ok for c in checks), "checks": list(checks)})
         return
     rows = [
-        [c.name, "[green]ok[/]" if c.ok else "[red]problem[/]", c.detail, c.hint] for c in checks
+        [
+            c.name,
+            output.styled("ok", "green") if c.ok else output.styled("problem", "red"),
+            c.detail,
+            c.hint,
+        ]
+        for c in checks
     ]
     output.table("", ["check", "result", "detail", "hint"], rows)
