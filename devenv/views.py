@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,14 +148,17 @@ def seed_progress(*, enabled: bool) -> Iterator[Callable[[str, int, int], None] 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     rate = TextColumn("{task.fields[rate]}")
     with Progress(*columns, rate, console=output.err_console(), transient=False) as bars:
-        tasks: dict[str, Any] = {}
+        tasks: dict[str, tuple[Any, float]] = {}  # table -> (task, when its load began)
+        last = [time.monotonic()]  # a table's load begins when the previous update was made
 
         def update(table: str, done: int, total: int) -> None:
+            now = time.monotonic()
             if table not in tasks:
-                tasks[table] = bars.add_task(table, total=total, rate="")
-            task = bars.tasks[tasks[table]]
-            speed = task.speed or 0
-            bars.update(tasks[table], completed=done, rate=f"{speed:,.0f} rows/s")
+                tasks[table] = (bars.add_task(table, total=total, rate=""), last[0])
+            task, began = tasks[table]
+            speed = done / max(now - began, 1e-3)
+            bars.update(task, completed=done, rate=f"{speed:,.0f} rows/s")
+            last[0] = now
 
         yield update
 
