@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.helpers import devenv
-from tests.integration.docker.conftest import compose_forms
+from tests.integration.docker.conftest import compose_forms, config, generate, normalized
 
 pytestmark = pytest.mark.docker
 
@@ -36,39 +35,6 @@ CONFIGS = {
     ),
 }
 ODD_DIRECTORIES = {"My Clinic (2)": "my-clinic-2", "Ünïcode Shop": "n-code-shop", "123": "123"}
-
-
-def generate(capsys: pytest.CaptureFixture[str], project: Path, toml: str) -> Path:
-    """`devenv compose` in a fresh project; return the written compose file."""
-    project.mkdir(parents=True, exist_ok=True)
-    (project / "devenv.toml").write_text(toml)
-    result = devenv(capsys, "compose", "-C", str(project))
-    assert result.code == 0, result.err
-    path = project / ".devenv" / "compose.yaml"
-    assert result.out.splitlines() == [
-        f"Wrote {path}",
-        f"Run it yourself: docker compose -f {path} up -d",
-    ]
-    return path
-
-
-def config(form: list[str], path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """Run `config` on a stack, from the project directory, as a user would."""
-    return subprocess.run(
-        [*form, "-f", str(path), "config", *extra],
-        cwd=path.parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def normalized(path: Path) -> dict[str, Any]:
-    """The stack as Compose understands it, variables interpolated."""
-    done = config(["docker", "compose"], path, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    loaded: dict[str, Any] = json.loads(done.stdout)
-    return loaded
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -12,15 +12,13 @@ import json
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from devenv import jwt
 from devenv.settings import SUPABASE_SERVICES
-from tests.helpers import devenv
-from tests.integration.docker.conftest import compose_forms
+from tests.integration.docker.conftest import compose_forms, config, generate, normalized
 
 pytestmark = pytest.mark.docker
 
@@ -28,44 +26,16 @@ EVERY_PROFILE = ("--profile", "*")
 FULL = "[supabase]\nenabled = true\n[postgres]\nport = 60322\n[s3]\nport = 60330\nconsole_port = 60331\n"
 
 
-def generate(capsys: pytest.CaptureFixture[str], project: Path, toml: str) -> Path:
-    """`devenv compose` in a fresh project; return the written compose file."""
-    project.mkdir(parents=True, exist_ok=True)
-    (project / "devenv.toml").write_text(toml)
-    result = devenv(capsys, "compose", "-C", str(project))
-    assert result.code == 0, result.err
-    return project / ".devenv" / "compose.yaml"
-
-
-def config(form: list[str], path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """`config` on a stack with every profile enabled, from the project directory."""
-    return subprocess.run(
-        [*form, "-f", str(path), *EVERY_PROFILE, "config", *extra],
-        cwd=path.parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def normalized(path: Path) -> dict[str, Any]:
-    """The stack as Compose understands it, variables interpolated."""
-    done = config(["docker", "compose"], path, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    loaded: dict[str, Any] = json.loads(done.stdout)
-    return loaded
-
-
 def test_full_supabase_stack_validates_in_both_compose_forms(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = generate(capsys, tmp_path / "full", FULL)
     for form in compose_forms():
-        done = config(form, path, "-q")
+        done = config(form, path, "-q", profiles=EVERY_PROFILE)
         assert done.returncode == 0, f"{' '.join(form)}: {done.stderr}"
-        listed = config(form, path, "--services")
+        listed = config(form, path, "--services", profiles=EVERY_PROFILE)
         assert sorted(listed.stdout.split()) == sorted(["s3", "postgres", *SUPABASE_SERVICES])
-    model = normalized(path)
+    model = normalized(path, profiles=EVERY_PROFILE)
     secrets = json.loads((path.parent / "secrets.json").read_text())
     for name, body in model["services"].items():
         assert body["healthcheck"]["test"], name
@@ -109,7 +79,7 @@ def test_kong_config_is_mounted_from_a_private_directory_with_the_project_keys(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = generate(capsys, tmp_path / "gateway", FULL)
-    api = normalized(path)["services"]["api"]
+    api = normalized(path, profiles=EVERY_PROFILE)["services"]["api"]
     (mount,) = api["volumes"]
     assert mount["type"] == "bind"
     assert mount["read_only"] is True
@@ -135,9 +105,9 @@ def test_excluded_services_leave_a_smaller_stack_that_still_validates(
     )
     path = generate(capsys, tmp_path / "lean", toml)
     for form in compose_forms():
-        done = config(form, path, "-q")
+        done = config(form, path, "-q", profiles=EVERY_PROFILE)
         assert done.returncode == 0, f"{' '.join(form)}: {done.stderr}"
-    model = normalized(path)
+    model = normalized(path, profiles=EVERY_PROFILE)
     assert sorted(model["services"]) == ["api", "auth", "postgres", "rest", "s3", "storage"]
     declared = yaml.safe_load((path.parent / "supabase" / "kong.yml").read_text())
     assert all("/pg/" not in r["paths"] for s in declared["services"] for r in s["routes"])
