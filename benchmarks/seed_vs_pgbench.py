@@ -31,7 +31,7 @@ from typing import Any
 
 import psycopg
 
-from devenv.services.postgres import SERVER_OPTIONS
+from devenv.services.postgres import CLUSTER_OPTIONS, SERVER_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("DEVENV_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -77,6 +77,7 @@ class Server:
                 "-U",
                 "postgres",
                 "--auth=trust",
+                *CLUSTER_OPTIONS,
                 "-D",
                 str(data),
             ],

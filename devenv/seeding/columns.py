@@ -14,7 +14,7 @@ from devenv.seeding.gens import (
     OffsetGen,
     ParentMap,
     PoolGen,
-    RowGen,
+    SeqGen,
 )
 from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.patterns import PatternTooHard, examples
@@ -125,7 +125,7 @@ class TableBuilder(SpecialColumns):
             return
         if col.sequence is not None:
             start, step = col.sequence
-            self.gens[name] = RowGen(name, encoder(col.type), lambda r: start + r * step)
+            self.gens[name] = SeqGen(name, encoder(col.type), start, step)
             return
         if name in self.p.skipped[self.q]:
             return

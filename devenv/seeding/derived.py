@@ -11,7 +11,7 @@ from devenv.errors import SeedError
 from devenv.seeding import keys
 from devenv.seeding.checks import ColumnRules
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, DerivedGen, Gen, ParentMap, RowGen, UuidGen
+from devenv.seeding.gens import ConstGen, DerivedGen, Gen, ParentMap, RowGen, SeqGen, UuidGen
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
@@ -85,7 +85,7 @@ class DerivedColumns:
             )
         if kind == "int":
             first: int = 1 if low is None or low <= 1 else int(low)
-            return RowGen(col.name, enc, lambda r: first + r)
+            return SeqGen(col.name, enc, first, 1)
         if kind == "decimal":
             scale = (col.type.numeric_precision or (0, 2))[1]
             step = Decimal(1).scaleb(-scale)
@@ -98,7 +98,7 @@ class DerivedColumns:
                 if low is not None
                 else (self.p.anchor - 20 * 365 * DAY_US) // (DAY_US if kind == "date" else 1)
             )
-            return RowGen(col.name, enc, lambda r: start + r * unit)
+            return SeqGen(col.name, enc, int(start), unit)
         if kind == "inet":
             net = int(ipaddress.IPv6Address("2001:db8::"))
             return RowGen(col.name, enc, lambda r: str(ipaddress.IPv6Address(net + r + 1)))

@@ -192,6 +192,7 @@ def _load(
     names = [t.name for t in plan.tables]
     with ChunkStream(plan, workers) as chunks:
         sink.truncate(names)
+        sink.cache_sequences(names)
         aside = sum(t.rows for t in plan.tables) >= KEYS_ASIDE_FROM_ROWS or plan.unchecked
         if aside:
             sink.set_keys_aside(names, [t.name for t in plan.tables if not t.partitioned])
@@ -210,6 +211,7 @@ def _load(
             _guard(table.name, partial(sink.restore_keys, ready=ready))
         if trusted:
             sink.fire_triggers(fire=False)
+    sink.restore_sequences()
     phases.mark("copy")
     for table in plan.tables:
         if table.deferred and table.match_columns:
@@ -265,14 +267,14 @@ def _fill_deferred(sink: PostgresSink, table: TablePlan) -> None:
 def _copy_table(
     sink: PostgresSink,
     table: TablePlan,
-    chunks: Iterator[tuple[tuple[int, int, int], bytes]],
+    chunks: Iterator[tuple[tuple[int, int, int], bytes | memoryview]],
     progress: ProgressCallback | None,
 ) -> TableReport:
     """Stream one table's chunks (taken from the shared, ordered chunk stream) into COPY."""
     began = time.perf_counter()
     done = 0
 
-    def mine() -> Iterator[bytes]:
+    def mine() -> Iterator[bytes | memoryview]:
         nonlocal done
         while done < table.rows:
             (_, start, n), data = next(chunks)

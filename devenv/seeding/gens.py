@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from devenv.seeding.pools import Table
+from devenv.seeding.pools import Table, pick
 from devenv.seeding.rng import Draws
-from devenv.seeding.values import Encoder
+from devenv.seeding.values import NULL, Encoder
 
 if TYPE_CHECKING:
     from devenv.seeding.keys import UuidStream
@@ -108,6 +108,29 @@ class RowGen(Gen):
     def at(self, row: int) -> Any:
         """Apply fn to one row index."""
         return self.fn(row)
+
+
+class SeqGen(RowGen):
+    """An arithmetic progression of integers: start + row * step (identity values, counters)."""
+
+    def __init__(self, column: str, encode: Encoder, start: int, step: int) -> None:
+        super().__init__(column, encode, lambda r: start + r * step)
+        self.start = start
+        self.step = step
+
+    def raw(self, blk: Block) -> list[Any]:
+        """Build the block's values as a range (in C)."""
+        first, step = self.start + blk.start * self.step, self.step
+        return list(range(first, first + blk.n * step, step)) if step else [first] * blk.n
+
+    def values_at(self, idx: list[int | None]) -> list[Any]:
+        """Return the values of the given rows (None stays None)."""
+        start, step = self.start, self.step
+        if None in idx:
+            return [None if p is None else start + p * step for p in idx]
+        if step == 1:
+            return [p + start for p in idx]  # type: ignore[operator]
+        return [start + p * step for p in idx]  # type: ignore[operator]
 
 
 class UuidGen(Gen):
@@ -258,34 +281,70 @@ class ForeignGen(Gen):
     def _indexes(self, blk: Block) -> list[int | None]:
         return blk.memo(("fk", self.key), lambda: self.parents.indexes(blk.start, blk.n))  # type: ignore[no-any-return]
 
-    def _from_parent_block(self, blk: Block) -> list[Any] | None:
-        """Return the parent values via one parent block, or None when parents are spread out."""
+    def _parent_block(self, blk: Block) -> tuple[Block, str, list[int | None]] | None:
+        """Return (parent block, column, child->parent indexes) when the parents are close together.
+
+        None when there is no parent generator or the parents are spread out.
+        """
         if self.source is None:
             return None
         gens, column = self.source[0](), self.source[1]
         idx = self._indexes(blk)
+        if gens is None:
+            return None
         present = [p for p in idx if p is not None]
-        if gens is None or not present:
-            return None if gens is None else [None] * len(idx)
+        if not present:
+            return Block(gens, 0, 0), column, idx
         low, high = min(present), max(present)
         if high - low >= 2 * blk.n + 1024:
             return None
         parent: Block = blk.memo(("parent", self.key), lambda: Block(gens, low, high - low + 1))
-        values = parent.raw(column)
-        return [None if p is None else values[p - low] for p in idx]
+        return parent, column, idx
+
+    def _progression(self) -> SeqGen | None:
+        """Return the parent column's generator when it is plain arithmetic (identity keys)."""
+        gens = self.source[0]() if self.source is not None else None
+        gen = gens.get(self.source[1]) if gens is not None and self.source is not None else None
+        return gen if isinstance(gen, SeqGen) else None
 
     def raw(self, blk: Block) -> list[Any]:
         """Map rows to parents, then take the parents' values (a block at a time when possible)."""
-        values = self._from_parent_block(blk)
-        if values is not None:
-            return values
-        value_at = self.value_at
-        return [None if p is None else value_at(p) for p in self._indexes(blk)]
+        seq = self._progression()
+        if seq is not None:
+            return seq.values_at(self._indexes(blk))
+        found = self._parent_block(blk)
+        if found is None:
+            value_at = self.value_at
+            return [None if p is None else value_at(p) for p in self._indexes(blk)]
+        parent, column, idx = found
+        return _at(parent.raw(column) if parent.n else [], idx, parent.start, None)
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Encode the parent block's values once, then pick each row's field."""
+        found = None
+        if self.column not in blk._raw and self._progression() is None:
+            found = self._parent_block(blk)
+        if found is None:
+            return super().enc(blk)
+        parent, column, idx = found
+        fields = (
+            blk.memo(("parent-enc", self.key, column, id(self.encode)),
+                     lambda: self.encode.many(parent.raw(column)))
+            if parent.n else []
+        )  # fmt: skip
+        return _at(fields, idx, parent.start, NULL)
 
     def at(self, row: int) -> Any:
         """Return one row's value."""
         parent = self.parents.index(row)
         return None if parent is None else self.value_at(parent)
+
+
+def _at(values: Sequence[Any], idx: list[int | None], low: int, null: Any) -> list[Any]:
+    """Return values[p - low] for each p of idx (`null` where p is None)."""
+    if None in idx:
+        return [null if p is None else values[p - low] for p in idx]
+    return pick(values, [p - low for p in idx] if low else idx)  # type: ignore[operator, arg-type]
 
 
 class OffsetGen(Gen):

@@ -8,7 +8,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 from devenv.seeding.gens import ParentMap
 from devenv.seeding.rng import BLOCK, Draws, mix
@@ -140,7 +140,27 @@ def one_to_one_map(key: int, child_base: int, parent_base: int, parents: int) ->
             full * parent_base + (extra * tail_step + tail_offset) % rest if extra < rest else None
         )
 
-    return ParentMap(index)
+    def block(start: int, n: int) -> list[int | None]:
+        out: list[int | None] = []
+        end = start + n
+        row = start
+        while row < end:  # a tranche at a time
+            tranche = row // child_base if child_base else full
+            if tranche >= full:
+                out.extend(map(index, range(row, end)))
+                break
+            stop = min(end, (tranche + 1) * child_base)
+            base = tranche * parent_base
+            out.extend(
+                [
+                    base + (r * step + offset) % parent_base
+                    for r in range(row % child_base, stop - tranche * child_base)
+                ]
+            )
+            row = stop
+        return out
+
+    return ParentMap(index, block=block)
 
 
 def one_to_one_capacity(child_base: int, parent_base: int, parents: int) -> int:
@@ -187,12 +207,16 @@ def group_map(cum: array[int]) -> ParentMap:
         return bisect_right(cum, row) - 1
 
     def block(start: int, n: int) -> list[int | None]:
+        # One step per parent, not per row: each parent's run is repeated in C.
         out: list[int | None] = []
+        end = start + n
         p = bisect_right(cum, start) - 1
-        for row in range(start, start + n):
-            while cum[p + 1] <= row:
-                p += 1
-            out.append(p)
+        row = start
+        while row < end:
+            stop = min(cum[p + 1], end)
+            out.extend(repeat(p, stop - row))
+            row = stop
+            p += 1
         return out
 
     return ParentMap(index, block=block)

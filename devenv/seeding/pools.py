@@ -5,14 +5,23 @@ from __future__ import annotations
 import functools
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from devenv.resources import resource_dir
 from devenv.seeding.values import NULL
 
 TABLE_SIZE = 4096
-# Draws are uint16; the top 12 bits pick a slot. Small tables stay in the CPU cache.
+# Draws are uint16; the top 12 bits pick a slot.
 SHIFT = 4
+DRAWS = 1 << 16
+
+
+def pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:
+    """Return [items[i] for i in idx], looked up in C (itemgetter) rather than in a Python loop."""
+    if len(idx) > 1:
+        return list(itemgetter(*idx)(items))
+    return [items[i] for i in idx]
 
 
 @functools.cache
@@ -35,7 +44,7 @@ class Table:
     slots are stored compactly so many tables stay cheap in memory.
     """
 
-    __slots__ = ("_encode", "_encoded", "_missing", "_slot", "_values", "enc")
+    __slots__ = ("_by_draw", "_encode", "_encoded", "_missing", "_slot", "_values", "enc")
 
     def __init__(
         self, values: list[Any], slots: Sequence[int], encode: Callable[[Any], bytes]
@@ -46,6 +55,8 @@ class Table:
         self.enc: list[bytes | None] = [None] * len(self._slot)
         self._missing = len(self._slot)
         self._encode = encode
+        # The encoded field of every possible draw, once every slot is encoded (big blocks).
+        self._by_draw: list[bytes] | None = None
 
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
@@ -58,15 +69,23 @@ class Table:
 
     def fields(self, idx: Sequence[int]) -> list[bytes]:
         """Return the encoded fields of the drawn slots."""
-        enc = self.enc
-        if self._missing:
-            self._fill(range(len(enc)) if len(idx) >= 512 else {i >> SHIFT for i in idx})
-        return [enc[i >> SHIFT] for i in idx]  # type: ignore[misc]
+        if self._by_draw is None:
+            if len(idx) < 512:
+                enc = self.enc
+                if self._missing:
+                    self._fill({i >> SHIFT for i in idx})
+                return [enc[i >> SHIFT] for i in idx]  # type: ignore[misc]
+            self.fill()
+        assert self._by_draw is not None
+        return pick(self._by_draw, idx)
 
     def fill(self) -> None:
         """Encode every slot now (before worker processes fork, so they share the work)."""
         if self._missing:
             self._fill(range(len(self.enc)))
+        if self._by_draw is None:
+            enc = self.enc
+            self._by_draw = [enc[d >> SHIFT] for d in range(DRAWS)]  # type: ignore[misc]
 
     def _fill(self, slots: Iterable[int]) -> None:
         encoded, values, slot_of, encode, enc = (

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import signal
 import struct
 from collections import deque
 from collections.abc import Iterator
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
@@ -19,11 +20,15 @@ CHUNK = 8192
 # Chunks built ahead of the COPY (about 1 MB each): enough to keep workers busy while the
 # server rebuilds a table's indexes, small enough to keep memory flat.
 AHEAD = 32
+# Workers hand chunks over in a shared memory slot each (no pickling, no pipe); a chunk that
+# does not fit travels the ordinary way. Only the pages a chunk touches become resident.
+SLOT = 4 << 20
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 TRAILER = b"\xff\xff"
 Task = tuple[int, int, int]
 
 _PLAN: Plan | None = None
+_SLOTS: mmap.mmap | None = None
 
 
 def chunk_bytes(
@@ -44,11 +49,19 @@ def tasks(plan: Plan) -> Iterator[Task]:
             yield index, start, min(CHUNK, table.rows - start)
 
 
-def _work(task: Task) -> bytes:
-    """Worker side: build one chunk from the plan inherited at fork."""
+def _work(task: Task, slot: int) -> int | bytes:
+    """Worker side: build one chunk from the plan inherited at fork, into its shared slot.
+
+    Returns the chunk's length, or the chunk itself when it is larger than a slot.
+    """
     assert _PLAN is not None
+    assert _SLOTS is not None
     index, start, n = task
-    return chunk_bytes(_PLAN.tables[index], start, n)
+    data = chunk_bytes(_PLAN.tables[index], start, n)
+    if len(data) > SLOT:
+        return data
+    _SLOTS[slot * SLOT : slot * SLOT + len(data)] = data
+    return len(data)
 
 
 def _quiet_worker() -> None:
@@ -75,37 +88,59 @@ class ChunkStream:
     """Every chunk in load order; with workers > 1, chunks are built ahead in worker processes.
 
     Workers start as soon as the stream is created, so they generate while the caller truncates
-    tables and sets keys aside. Use as a context manager: leaving it stops the workers.
+    tables and sets keys aside. With workers, a chunk is a view of shared memory that stays
+    valid until the next chunk is taken. Use as a context manager: leaving it stops the workers.
     """
 
     def __init__(self, plan: Plan, workers: int) -> None:
         self.plan = plan
         self.todo = tasks(plan)
-        self.pending: deque[tuple[Task, AsyncResult[bytes]]] = deque()
+        self.pending: deque[tuple[Task, int, AsyncResult[int | bytes]]] = deque()
         self.pool: Any = None
+        self.slots: mmap.mmap | None = None
+        self.lent: tuple[int, memoryview] | None = None
         if workers > 1 and can_fork():
-            global _PLAN
+            global _PLAN, _SLOTS
             _PLAN = plan
             _prefill(plan)
+            # Anonymous shared mapping: forked workers write into it, this process reads.
+            self.slots = _SLOTS = mmap.mmap(-1, SLOT * AHEAD)
             self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
-            for task in islice(self.todo, AHEAD):
-                self.pending.append((task, self.pool.apply_async(_work, (task,))))
+            for slot in range(AHEAD):
+                self._submit(slot)
 
-    def __iter__(self) -> Iterator[tuple[Task, bytes]]:
+    def _submit(self, slot: int) -> None:
+        task = next(self.todo, None)
+        if task is not None:
+            self.pending.append((task, slot, self.pool.apply_async(_work, (task, slot))))
+
+    def _give_back(self) -> None:
+        """The previous chunk's slot is free again: build the next chunk in it."""
+        if self.lent is not None:
+            slot, view = self.lent
+            view.release()
+            self.lent = None
+            self._submit(slot)
+
+    def __iter__(self) -> Iterator[tuple[Task, bytes | memoryview]]:
         return self
 
-    def __next__(self) -> tuple[Task, bytes]:
+    def __next__(self) -> tuple[Task, bytes | memoryview]:
         if self.pool is None:
             index, start, n = task = next(self.todo)
             return task, chunk_bytes(self.plan.tables[index], start, n)
+        self._give_back()
         if not self.pending:
             raise StopIteration
-        task, result = self.pending.popleft()
-        data = result.get()
-        following = next(self.todo, None)
-        if following is not None:
-            self.pending.append((following, self.pool.apply_async(_work, (following,))))
-        return task, data
+        task, slot, result = self.pending.popleft()
+        got = result.get()
+        if isinstance(got, bytes):
+            self._submit(slot)
+            return task, got
+        assert self.slots is not None
+        view = memoryview(self.slots)[slot * SLOT : slot * SLOT + got]
+        self.lent = (slot, view)
+        return task, view
 
     def __enter__(self) -> ChunkStream:
         return self
@@ -115,9 +150,15 @@ class ChunkStream:
 
     def close(self) -> None:
         """Stop the workers (terminating any chunk still being built)."""
-        global _PLAN
+        global _PLAN, _SLOTS
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
-        _PLAN = None
+        if self.lent is not None:
+            self.lent[1].release()
+            self.lent = None
+        if self.slots is not None:
+            self.slots.close()
+            self.slots = None
+        _PLAN = _SLOTS = None

@@ -16,6 +16,8 @@ from devenv.settings import Settings
 # Fast to start, safe for a laptop: a crash of the machine may lose the last
 # transactions, never the cluster (fsync stays on). No replication, so minimal WAL: a seed's
 # COPY into tables it just truncated skips WAL altogether.
+# initdb options: the C locale sorts text bytewise, which keeps index builds and ORDER BY fast.
+CLUSTER_OPTIONS = ("--encoding=UTF8", "--locale=C")
 SERVER_OPTIONS = (
     ("listen_addresses", HOST),
     ("unix_socket_directories", ""),
@@ -66,8 +68,7 @@ class PostgresService:
             user,
             f"--pwfile={pwfile}",
             "--auth=scram-sha-256",
-            "--encoding=UTF8",
-            "--locale=C",
+            *CLUSTER_OPTIONS,
             "--no-sync",
         )
 
