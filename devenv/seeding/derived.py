@@ -11,7 +11,17 @@ from devenv.errors import SeedError
 from devenv.seeding import keys
 from devenv.seeding.checks import ColumnRules
 from devenv.seeding.definitions import ColumnDef
-from devenv.seeding.gens import ConstGen, DerivedGen, Gen, ParentMap, RowGen, SeqGen, UuidGen
+from devenv.seeding.gens import (
+    Block,
+    ConstGen,
+    DerivedGen,
+    Gen,
+    ParentMap,
+    PoolGen,
+    RowGen,
+    SeqGen,
+    UuidGen,
+)
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
@@ -154,13 +164,27 @@ class DerivedColumns:
                 return make(row, first, last)
             return f"{_clean(first)}.{_clean(last)}{row + 1}@{DOMAINS[row % 3]}"
 
+        def block(blk: Block) -> list[Any] | None:
+            """make2 for a whole block: names cleaned once per pool value, not once per row."""
+            first, last = (self.gens[n] for n in names)
+            if limit is not None or not isinstance(first, PoolGen) or not isinstance(last, PoolGen):
+                return None
+            firsts, lasts = first.mapped(blk, _clean), last.mapped(blk, _clean)
+            if None in firsts or None in lasts:
+                return None
+            rows = range(blk.start + 1, blk.start + blk.n + 1)
+            tails = [f"{r}@{DOMAINS[(r - 1) % 3]}" for r in rows]
+            return list(map("{}.{}{}".format, firsts, lasts, tails))
+
         if not names:
             base_name = f"{col.name}\x00user"
             self.gens[base_name] = self.pool_for(col, base_name)
             names = (base_name,)
-        return DerivedGen(
-            col.name, encoder(col.type), names, make2 if len(names) == 2 else make, gens=self.gens
-        )
+        if len(names) == 2:
+            return DerivedGen(
+                col.name, encoder(col.type), names, make2, gens=self.gens, block=block
+            )
+        return DerivedGen(col.name, encoder(col.type), names, make, gens=self.gens)
 
     def _name_columns(self) -> tuple[str, ...]:
         """Find first/last (or full) name columns of the same row for email local parts."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import add
 from typing import TYPE_CHECKING, Any
 
-from devenv.seeding.pools import Table, pick
+from devenv.seeding.pools import DRAWS, Table, pick
 from devenv.seeding.rng import Draws
 from devenv.seeding.values import NULL, Encoder
 
@@ -93,16 +94,30 @@ class PoolGen(Gen):
         """Return one row's value."""
         return self.table.value(self.draws.at(row))
 
+    def mapped(self, blk: Block, fn: Callable[[Any], Any]) -> list[Any]:
+        """Return fn(value) for the block's rows, fn computed once per distinct value."""
+        return self.table.mapped(fn, self._idx(blk))
+
 
 class RowGen(Gen):
     """A value computed from the row index alone (keys, unique values)."""
 
-    def __init__(self, column: str, encode: Encoder, fn: Callable[[int], Any]) -> None:
+    def __init__(
+        self,
+        column: str,
+        encode: Encoder,
+        fn: Callable[[int], Any],
+        *,
+        block: Callable[[int, int], list[Any]] | None = None,
+    ) -> None:
         super().__init__(column, encode)
         self.fn = fn
+        self.block = block
 
     def raw(self, blk: Block) -> list[Any]:
-        """Apply fn to each row index."""
+        """Apply fn to each row index (or the block form of fn, when given)."""
+        if self.block is not None:
+            return self.block(blk.start, blk.n)
         return list(map(self.fn, blk.rows))
 
     def at(self, row: int) -> Any:
@@ -219,14 +234,20 @@ class DerivedGen(Gen):
         fn: Callable[..., Any],
         *,
         gens: dict[str, Gen] | None = None,
+        block: Callable[[Block], list[Any] | None] | None = None,
     ) -> None:
         super().__init__(column, encode)
         self.inputs = inputs
         self.fn = fn
         self.gens = gens or {}
+        self.block = block
 
     def raw(self, blk: Block) -> list[Any]:
-        """Call fn(row, *inputs) for every row."""
+        """Call fn(row, *inputs) for every row (the block form of fn first, when given)."""
+        if self.block is not None:
+            values = self.block(blk)
+            if values is not None:
+                return values
         columns = [blk.raw(c) for c in self.inputs]
         return list(map(self.fn, blk.rows, *columns))
 
@@ -359,16 +380,21 @@ class OffsetGen(Gen):
         self.span = high - low + 1
         self.unit = unit
         self.draws = draws
+        self._steps: list[Any] | None = None
 
     def raw(self, blk: Block) -> list[Any]:
         """Add a drawn offset to each base value (NULL stays NULL)."""
         low, span, unit = self.low, self.span, self.unit
         draws = self.draws.block(blk.start, blk.n)
         base = blk.raw(self.base.column)
-        return [
-            None if b is None else b + (low + (d * span >> 16)) * unit
-            for b, d in zip(base, draws, strict=True)
-        ]
+        if blk.n < 512 or None in base:
+            return [
+                None if b is None else b + (low + (d * span >> 16)) * unit
+                for b, d in zip(base, draws, strict=True)
+            ]
+        if self._steps is None:  # the step of every possible draw, made once
+            self._steps = [(low + (d * span >> 16)) * unit for d in range(DRAWS)]
+        return list(map(add, base, pick(self._steps, draws)))
 
     def at(self, row: int) -> Any:
         """Return one row's value."""

@@ -44,7 +44,9 @@ class Table:
     slots are stored compactly so many tables stay cheap in memory.
     """
 
-    __slots__ = ("_by_draw", "_encode", "_encoded", "_missing", "_slot", "_values", "enc")
+    __slots__ = (
+        "_by_draw", "_encode", "_encoded", "_mapped", "_missing", "_slot", "_values", "enc",
+    )  # fmt: skip
 
     def __init__(
         self, values: list[Any], slots: Sequence[int], encode: Callable[[Any], bytes]
@@ -57,11 +59,23 @@ class Table:
         self._encode = encode
         # The encoded field of every possible draw, once every slot is encoded (big blocks).
         self._by_draw: list[bytes] | None = None
+        self._mapped: dict[Callable[[Any], Any], list[Any]] = {}
 
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
         values, slot = self._values, self._slot
         return [values[slot[i >> SHIFT]] for i in idx]
+
+    def mapped(self, fn: Callable[[Any], Any], idx: Sequence[int]) -> list[Any]:
+        """Return fn(value) of the drawn slots; fn runs once per distinct value, then is cached."""
+        by_draw = self._mapped.get(fn)
+        if by_draw is None:
+            distinct = [None if v is None else fn(v) for v in self._values]
+            slots = [distinct[v] for v in self._slot]
+            by_draw = self._mapped[fn] = [None] * DRAWS
+            for j in range(1 << SHIFT):
+                by_draw[j :: 1 << SHIFT] = slots
+        return pick(by_draw, idx)
 
     def value(self, i: int) -> Any:
         """Return the raw value of one slot."""
@@ -84,8 +98,11 @@ class Table:
         if self._missing:
             self._fill(range(len(self.enc)))
         if self._by_draw is None:
-            enc = self.enc
-            self._by_draw = [enc[d >> SHIFT] for d in range(DRAWS)]  # type: ignore[misc]
+            # Draw d uses slot d >> SHIFT: every slot repeats 2**SHIFT times, in order.
+            by_draw: list[Any] = [None] * DRAWS
+            for j in range(1 << SHIFT):
+                by_draw[j :: 1 << SHIFT] = self.enc
+            self._by_draw = by_draw
 
     def _fill(self, slots: Iterable[int]) -> None:
         encoded, values, slot_of, encode, enc = (

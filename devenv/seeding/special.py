@@ -24,6 +24,7 @@ _OBJECT_KEY = re.compile(
 )
 _SLUG = re.compile(r"[^a-z0-9]+")
 _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
+_ROW_SPEC = re.compile(r"^0?\d*d?$")
 
 
 class SpecialColumns(DerivedColumns):
@@ -181,7 +182,15 @@ class SpecialColumns(DerivedColumns):
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
         transform = cdef.spec.get("transform")
         if not inputs and transform is None and limit is None:
-            return RowGen(col.name, encoder(col.type), lambda r: text.format(row=r + 1))
+            printf = _row_printf(text)
+            block = (
+                None
+                if printf is None
+                else lambda start, n: list(map(printf.__mod__, range(start + 1, start + n + 1)))
+            )
+            return RowGen(
+                col.name, encoder(col.type), lambda r: text.format(row=r + 1), block=block
+            )
         types = {n: self.table.column(n).type for n in inputs}
         make = _template(text, types, transform, limit)
         return DerivedGen(col.name, encoder(col.type), inputs, make, gens=self.gens)
@@ -268,6 +277,23 @@ class SpecialColumns(DerivedColumns):
             ):
                 return ObjectSpec(col.name, ct, "")
         return None
+
+
+def _row_printf(text: str) -> str | None:
+    """Return `INV-%08d` for `INV-{row:08d}` (C-speed formatting), or None if not that simple.
+
+    Only templates whose fields are all `{row}` with an integer width (or none) qualify; both
+    forms give the same text for positive numbers.
+    """
+    out = []
+    for literal, field, spec, conversion in string.Formatter().parse(text):
+        out.append(literal.replace("%", "%%"))
+        if field is None:
+            continue
+        if field != "row" or conversion or not _ROW_SPEC.match(spec or ""):
+            return None
+        out.append("%" + (spec or "").removesuffix("d") + "d")
+    return "".join(out)
 
 
 def _template(

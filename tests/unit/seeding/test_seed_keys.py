@@ -85,3 +85,21 @@ def test_draws_block_and_at_agree_across_block_edges() -> None:
     assert Draws(stream_key(1, "t", "x")).block(0, 10) != Draws(stream_key(2, "t", "x")).block(
         0, 10
     )
+
+
+def test_one_to_one_block_equals_row_by_row_across_tranches_and_the_tail() -> None:
+    mapping = keys.one_to_one_map(99, 1000, 1467, 14_670)
+    capacity = keys.one_to_one_capacity(1000, 1467, 14_670)
+    for start, n in ((0, 10), (990, 30), (2500, 4000), (capacity - 50, 120)):
+        assert mapping.indexes(start, n) == [mapping.index(r) for r in range(start, start + n)]
+
+
+def test_sequences_build_blocks_and_look_up_rows() -> None:
+    from devenv.seeding.gens import Block, SeqGen
+    from devenv.seeding.values import encoder
+    from tests.unit.seeding.test_seed_plan import INT
+
+    gen = SeqGen("id", encoder(INT), 10, 3)
+    blk = Block({"id": gen}, 5, 4)
+    assert blk.raw("id") == [25, 28, 31, 34] == [gen.at(r) for r in range(5, 9)]
+    assert gen.values_at([0, None, 2]) == [10, None, 16]

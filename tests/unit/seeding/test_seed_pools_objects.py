@@ -81,3 +81,37 @@ def test_png_chunks_have_valid_crcs() -> None:
         (crc,) = struct.unpack("!I", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(kind + body) == crc
         pos += 12 + length
+
+
+def test_table_lookups_by_draw_and_mapped_values_agree_with_slots() -> None:
+    table = build_table(["Ann", "Bo", "Cy"], encoder(PgType(25, "text", "text")), null_fraction=0.1)
+    draws = random.Random(4).choices(range(65536), k=2000)
+    small = table.fields(draws[:10])  # fewer than 512 draws: encoded lazily, slot by slot
+    assert small == [encoder(PgType(25, "text", "text"))(table.value(d)) for d in draws[:10]]
+    table.fill()
+    assert table.fields(draws) == [
+        NULL if table.value(d) is None else encoder(PgType(25, "text", "text"))(table.value(d))
+        for d in draws
+    ]
+    assert table.mapped(str.lower, draws) == [
+        None if table.value(d) is None else table.value(d).lower() for d in draws
+    ]
+
+
+@pytest.mark.parametrize(
+    "template", ["INV-{row:08d}", "{row}", "A%{row:5}B", "{{x}}-{row:03d}", "PAY-{row:d}"]
+)
+def test_row_templates_render_the_same_through_printf(template: str) -> None:
+    from devenv.seeding.special import _row_printf
+
+    printf = _row_printf(template)
+    assert printf is not None
+    for row in (1, 7, 12_345, 123_456_789):
+        assert printf % row == template.format(row=row)
+
+
+@pytest.mark.parametrize("template", ["{row:x}", "{row!r}", "{name}-{row}", "{row:>8}"])
+def test_other_templates_keep_str_format(template: str) -> None:
+    from devenv.seeding.special import _row_printf
+
+    assert _row_printf(template) is None
