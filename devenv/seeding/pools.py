@@ -24,6 +24,14 @@ def pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:
     return [items[i] for i in idx]
 
 
+def _per_draw(slots: list[Any]) -> list[Any]:
+    """Spread per-slot items over every possible draw: draw d uses slot d >> SHIFT."""
+    by_draw: list[Any] = [None] * DRAWS
+    for j in range(1 << SHIFT):
+        by_draw[j :: 1 << SHIFT] = slots
+    return by_draw
+
+
 @functools.cache
 def words(name: str) -> tuple[str, ...]:
     """Return the lines of the shipped pool `seeds/pools/<name>.txt`."""
@@ -71,10 +79,7 @@ class Table:
         by_draw = self._mapped.get(fn)
         if by_draw is None:
             distinct = [None if v is None else fn(v) for v in self._values]
-            slots = [distinct[v] for v in self._slot]
-            by_draw = self._mapped[fn] = [None] * DRAWS
-            for j in range(1 << SHIFT):
-                by_draw[j :: 1 << SHIFT] = slots
+            by_draw = self._mapped[fn] = _per_draw([distinct[v] for v in self._slot])
         return pick(by_draw, idx)
 
     def value(self, i: int) -> Any:
@@ -98,11 +103,7 @@ class Table:
         if self._missing:
             self._fill(range(len(self.enc)))
         if self._by_draw is None:
-            # Draw d uses slot d >> SHIFT: every slot repeats 2**SHIFT times, in order.
-            by_draw: list[Any] = [None] * DRAWS
-            for j in range(1 << SHIFT):
-                by_draw[j :: 1 << SHIFT] = self.enc
-            self._by_draw = by_draw
+            self._by_draw = _per_draw(self.enc)
 
     def _fill(self, slots: Iterable[int]) -> None:
         encoded, values, slot_of, encode, enc = (

@@ -142,3 +142,30 @@ def test_path_argument_is_optional(clinic_db: str, tmp_path: Path) -> None:
     report = run_seed(clinic_db, definitions_dir=None, scale="small", seed=5)
     assert report.rows == 700
     assert set(fk_violations(clinic_db).values()) == {0}
+
+
+def test_identity_sequences_continue_right_after_the_seed_with_their_cache_restored(
+    clinic_db: str,
+) -> None:
+    with psycopg.connect(clinic_db, autocommit=True) as conn:
+        conn.execute("ALTER SEQUENCE payments_id_seq CACHE 5")
+    seed(clinic_db, scale="medium")  # keys set aside, sequences cached during the load
+    with psycopg.connect(clinic_db, autocommit=True) as conn:
+        caches = dict(
+            conn.execute(
+                "SELECT seqrelid::regclass::text, seqcache FROM pg_sequence"
+                " WHERE seqrelid::regclass::text LIKE '%_id_seq'"
+            ).fetchall()
+        )
+        assert caches["payments_id_seq"] == 5
+        assert caches["appointments_id_seq"] == 1
+        for table in ("clinics", "appointments", "invoices", "payments"):
+            loaded = conn.execute(f"SELECT count(*), max(id) FROM {table}").fetchone()
+            assert loaded is not None
+            assert loaded[0] == loaded[1]  # the database numbered the rows 1..N
+        row = conn.execute(
+            "INSERT INTO clinics (name, slug, city) VALUES ('Late', 'late', 'Springfield')"
+            " RETURNING id, (SELECT count(*) FROM clinics)"
+        ).fetchone()
+        assert row is not None
+        assert row[0] == row[1] + 1  # no gap left by the cached batch
