@@ -348,11 +348,13 @@ class ForeignGen(Gen):
         if found is None:
             return super().enc(blk)
         parent, column, idx = found
-        fields = (
-            blk.memo(("parent-enc", self.key, column, id(self.encode)),
-                     lambda: self.encode.many(parent.raw(column)))
-            if parent.n else []
-        )  # fmt: skip
+        if not parent.n:
+            return _at([], idx, 0, NULL)
+        if parent.gens[column].encode.type_name == self.encode.type_name:
+            fields = parent.enc(column)  # the parent's own fast path, e.g. a followed key
+        else:
+            fields = blk.memo(("parent-enc", self.key, column, id(self.encode)),
+                              lambda: self.encode.many(parent.raw(column)))  # fmt: skip
         return _at(fields, idx, parent.start, NULL)
 
     def at(self, row: int) -> Any:

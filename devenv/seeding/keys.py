@@ -8,7 +8,8 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from operator import sub
 
 from devenv.seeding.gens import ParentMap
 from devenv.seeding.rng import BLOCK, Draws, mix
@@ -87,14 +88,17 @@ def random_map(
 
     def block(start: int, n: int) -> list[int | None]:
         us = draws.block(start, n)
-        out: list[int | None] = [
-            p if p < parents else u % parents
-            for p, u in zip(
-                [(r // tc) * tp + u % tp for r, u in zip(range(start, start + n), us, strict=True)],
-                us,
-                strict=True,
-            )
-        ]
+        out: list[int | None] = []
+        row, end = start, start + n
+        while row < end:  # a tranche at a time: its first parent is the same for every row
+            stop = min(end, (row // tc + 1) * tc)
+            base = (row // tc) * tp
+            part = us[row - start : stop - start]
+            if base + tp <= parents:
+                out.extend([base + u % tp for u in part])
+            else:  # the last, partial tranche of parents
+                out.extend([p if (p := base + u % tp) < parents else u % parents for u in part])
+            row = stop
         if nulls is not None and threshold > 0:
             return [
                 None if d < threshold else p
@@ -207,17 +211,13 @@ def group_map(cum: array[int]) -> ParentMap:
         return bisect_right(cum, row) - 1
 
     def block(start: int, n: int) -> list[int | None]:
-        # One step per parent, not per row: each parent's run is repeated in C.
-        out: list[int | None] = []
+        # Each parent's run of children is repeated in C: no Python step per row or parent.
         end = start + n
-        p = bisect_right(cum, start) - 1
-        row = start
-        while row < end:
-            stop = min(cum[p + 1], end)
-            out.extend(repeat(p, stop - row))
-            row = stop
-            p += 1
-        return out
+        first, last = bisect_right(cum, start) - 1, bisect_right(cum, end - 1) - 1
+        bounds = cum[first : last + 2].tolist()
+        bounds[0], bounds[-1] = start, end
+        runs = map(sub, bounds[1:], bounds[:-1])
+        return list(chain.from_iterable(map(repeat, range(first, last + 1), runs)))
 
     return ParentMap(index, block=block)
 

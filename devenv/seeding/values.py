@@ -146,13 +146,19 @@ def display(value: Any, pgtype: PgType) -> str:
 class Codec:
     """Encodes raw values of one type into binary COPY fields, one at a time or a list at once."""
 
-    __slots__ = ("_inner", "many")
+    __slots__ = ("_inner", "many", "type_name")
 
     def __init__(
-        self, inner: Callable[[Any], bytes], many: Callable[[list[Any]], list[bytes]] | None = None
+        self,
+        inner: Callable[[Any], bytes],
+        many: Callable[[list[Any]], list[bytes]] | None = None,
+        *,
+        type_name: str = "",
     ) -> None:
         self._inner = inner
         self.many: Callable[[list[Any]], list[bytes]] = many or self._many
+        # Codecs with the same type name encode a value to the same bytes.
+        self.type_name = type_name
 
     def __call__(self, value: Any) -> bytes:
         """Encode one value (None is NULL)."""
@@ -187,7 +193,7 @@ def encoder(pgtype: PgType) -> Codec:
         many = _fixed(_I4, 4)
     elif base in TEXT_BASES:
         many = _texts
-    return Codec(_payload_encoder(pgtype), many)
+    return Codec(_payload_encoder(pgtype), many, type_name=pgtype.name)
 
 
 Encoder = Codec
