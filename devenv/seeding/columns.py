@@ -114,9 +114,17 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
-        copy, table = tuple(self.copy), self.table
+        # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
+        copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
         return TablePlan(self.q, rows, copy, self.gens, self.deferred, match, self.objects,
                          table.partitioned, table.user_triggers)  # fmt: skip
+
+    def _copy_rank(self, name: str) -> int:
+        """0 for fixed-width NOT NULL columns, 1 for other fixed-width ones, 2 for the rest."""
+        if self.gens[name].encode.fixed is None:
+            return 2
+        col = self.table.column(name)
+        return 0 if col.notnull and name not in self.deferred else 1
 
     def _column(self, col: Column) -> None:
         """Create the generator of one column and decide whether COPY writes it."""

@@ -24,6 +24,10 @@ def pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:
     return [items[i] for i in idx]
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _per_draw(slots: list[Any]) -> list[Any]:
     """Spread per-slot items over every possible draw: draw d uses slot d >> SHIFT."""
     by_draw: list[Any] = [None] * DRAWS
@@ -71,8 +75,10 @@ class Table:
 
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
-        values, slot = self._values, self._slot
-        return [values[slot[i >> SHIFT]] for i in idx]
+        if len(idx) < 512:
+            values, slot = self._values, self._slot
+            return [values[slot[i >> SHIFT]] for i in idx]
+        return self.mapped(_same, idx)
 
     def mapped(self, fn: Callable[[Any], Any], idx: Sequence[int]) -> list[Any]:
         """Return fn(value) of the drawn slots; fn runs once per distinct value, then is cached."""

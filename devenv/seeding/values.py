@@ -26,6 +26,20 @@ _F8 = struct.Struct("!id")
 _INTERVAL = struct.Struct("!iqii")
 _TIMETZ = struct.Struct("!iqi")
 
+# Types whose binary value has one size, as a struct code (raw values as the codecs take them).
+FIXED_WIDTH = {
+    "int2": ("h", 2),
+    "int4": ("i", 4),
+    "int8": ("q", 8),
+    "date": ("i", 4),
+    "timestamp": ("q", 8),
+    "timestamptz": ("q", 8),
+    "time": ("q", 8),
+    "float4": ("f", 4),
+    "float8": ("d", 8),
+    "bool": ("?", 1),
+    "uuid": ("16s", 16),
+}
 TEXT_BASES = {"text", "varchar", "bpchar", "name", "citext", "enum"}
 INT_BASES = {"int2", "int4", "int8"}
 INT_LIMITS = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
@@ -146,7 +160,7 @@ def display(value: Any, pgtype: PgType) -> str:
 class Codec:
     """Encodes raw values of one type into binary COPY fields, one at a time or a list at once."""
 
-    __slots__ = ("_inner", "many", "type_name")
+    __slots__ = ("_inner", "fixed", "many", "type_name")
 
     def __init__(
         self,
@@ -154,11 +168,14 @@ class Codec:
         many: Callable[[list[Any]], list[bytes]] | None = None,
         *,
         type_name: str = "",
+        fixed: tuple[str, int] | None = None,
     ) -> None:
         self._inner = inner
         self.many: Callable[[list[Any]], list[bytes]] = many or self._many
         # Codecs with the same type name encode a value to the same bytes.
         self.type_name = type_name
+        # (struct code, size) when every non-NULL field is `size` bytes packed as `code`.
+        self.fixed = fixed
 
     def __call__(self, value: Any) -> bytes:
         """Encode one value (None is NULL)."""
@@ -193,7 +210,7 @@ def encoder(pgtype: PgType) -> Codec:
         many = _fixed(_I4, 4)
     elif base in TEXT_BASES:
         many = _texts
-    return Codec(_payload_encoder(pgtype), many, type_name=pgtype.name)
+    return Codec(_payload_encoder(pgtype), many, type_name=pgtype.name, fixed=FIXED_WIDTH.get(base))
 
 
 Encoder = Codec
