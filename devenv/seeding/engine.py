@@ -313,7 +313,7 @@ def _guard(table: str, action: Any) -> None:
 
 
 def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) -> ObjectSink:
-    """Queue one upload per row of every table that points at objects."""
+    """Start one upload per row of every table that points at objects."""
     sink = ObjectSink(s3)
     mapping = dict(buckets or {})
     for table in plan.tables:
@@ -328,18 +328,26 @@ def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) 
             "devenv-scale": plan.scale,
             "devenv-table": table.name,
         }
-        sink.submit(_uploads(table, bucket, meta))
+        sink.add(
+            ((bucket, key) for key, _ in _objects_of(table)),
+            partial(_uploads, table, bucket, meta),
+        )
+    sink.start()
     return sink
 
 
-def _uploads(table: TablePlan, bucket: str, meta: dict[str, str]) -> Iterator[Upload]:
-    """Regenerate each row's key and content type, then render its file."""
+def _objects_of(table: TablePlan) -> Iterator[tuple[str, str]]:
+    """Regenerate each row's object key and content type."""
     assert table.objects is not None
     key_col, ct_col = table.objects.key_column, table.objects.content_type_column
     for start in range(0, table.rows, CHUNK):
         blk = Block(table.gens, start, min(CHUNK, table.rows - start))
         types = blk.raw(ct_col) if ct_col else ["text/plain"] * blk.n
         for key, content_type in zip(blk.raw(key_col), types, strict=True):
-            yield Upload(
-                bucket, str(key), str(content_type), render(str(content_type), str(key)), meta
-            )
+            yield str(key), str(content_type)
+
+
+def _uploads(table: TablePlan, bucket: str, meta: dict[str, str]) -> Iterator[Upload]:
+    """Render each row's file."""
+    for key, content_type in _objects_of(table):
+        yield Upload(bucket, key, content_type, render(content_type, key), meta)

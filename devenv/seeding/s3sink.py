@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from devenv.errors import SeedError
 from devenv.objectstore import S3Access, client
+from devenv.seeding.stream import can_fork
 
 log = logging.getLogger(__name__)
 
 
 # Where seed objects go: a local S3-compatible endpoint such as `127.0.0.1:54330`.
 S3Target = S3Access
+# How long the uploads may still take once the rows are loaded.
+UPLOAD_DEADLINE = 300.0
 
 
 @dataclass(frozen=True)
@@ -31,16 +36,23 @@ class Upload:
 
 
 class ObjectSink:
-    """Puts objects from a thread pool; `wait` re-raises the first failure as SeedError."""
+    """Puts objects from a worker process with its own threads; `wait` re-raises a failure.
+
+    The uploads run in a forked process so that their HTTP work never holds this process's GIL,
+    which streams the rows into COPY meanwhile. Where fork is not available they run in threads.
+    """
 
     def __init__(self, target: S3Target, *, threads: int = 16) -> None:
         self.client: Any = client(target)
+        self.target = target
         self.endpoint = target.endpoint
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
-        self.futures: list[Future[None]] = []
+        self.threads = threads
+        self.jobs: list[Callable[[], Iterator[Upload]]] = []
         self.buckets: set[str] = set()
         self.keys: set[tuple[str, str]] = set()
         self.count = 0
+        self.worker: Any = None
+        self.results: Any = None
 
     def ensure_bucket(self, bucket: str) -> None:
         """Create the bucket if it does not exist yet."""
@@ -56,41 +68,68 @@ class ObjectSink:
             ) from exc
         self.buckets.add(bucket)
 
-    def submit(self, uploads: Iterator[Upload]) -> None:
-        """Queue uploads; they run while the database load goes on."""
-        for upload in uploads:
-            self.ensure_bucket(upload.bucket)
-            self.futures.append(self.pool.submit(self._put, upload))
-            self.keys.add((upload.bucket, upload.key))
+    def add(self, keys: Iterable[tuple[str, str]], uploads: Callable[[], Iterator[Upload]]) -> None:
+        """Register objects to put: their (bucket, key) pairs, and how to make them."""
+        for bucket, key in keys:
+            self.ensure_bucket(bucket)
+            self.keys.add((bucket, key))
             self.count += 1
+        self.jobs.append(uploads)
 
-    def _put(self, upload: Upload) -> None:
-        self.client.put_object(
-            upload.bucket,
-            upload.key,
-            io.BytesIO(upload.data),
-            len(upload.data),
-            content_type=upload.content_type,
-            metadata=upload.metadata,
+    def start(self) -> None:
+        """Start putting every registered object; they upload while the database load goes on."""
+        if not can_fork():
+            self.worker = _Threads(self.target, self.threads, self.jobs)
+            return
+        context = multiprocessing.get_context("fork")
+        self.results, sender = context.Pipe(duplex=False)
+        self.worker = context.Process(
+            target=_upload_process,
+            args=(self.target, self.threads, self.jobs, sender),
+            name="devenv-seed-s3",
+            daemon=True,
         )
+        self.worker.start()
+        sender.close()
 
-    def wait(self) -> int:
+    def wait(self, timeout: float = UPLOAD_DEADLINE) -> int:
         """Wait for every upload; return how many objects were put."""
         try:
-            for future in self.futures:
-                exc = future.exception()
-                if exc is not None:
-                    raise SeedError(
-                        f"uploading a seed object to {self.endpoint} failed: {exc}",
-                        hint="Check the local S3 service (`devenv logs s3`), then seed again.",
-                    ) from exc
+            if isinstance(self.worker, _Threads):
+                failure = self.worker.wait()
+            elif self.worker is not None:
+                failure = self._result(timeout)
+            else:
+                failure = None
+            if failure is not None:
+                raise SeedError(
+                    f"uploading a seed object to {self.endpoint} failed: {failure}",
+                    hint="Check the local S3 service (`devenv logs s3`), then seed again.",
+                )
         finally:
             self.close()
         return self.count
 
+    def _result(self, timeout: float) -> str | None:
+        """Read the upload process's outcome: None, or what went wrong."""
+        if not self.results.poll(timeout):
+            return f"no answer within {timeout:.0f} s"
+        try:
+            outcome: str | None = self.results.recv()
+        except EOFError:
+            return f"the upload process ended with exit code {self.worker.exitcode}"
+        return outcome
+
     def close(self) -> None:
-        """Stop the thread pool (queued uploads are cancelled)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the uploads that are still running (by the worker's pid) and free the pipe."""
+        if isinstance(self.worker, _Threads):
+            self.worker.close()
+        elif self.worker is not None:
+            if self.worker.is_alive():
+                self.worker.terminate()
+            self.worker.join(timeout=10)
+            self.results.close()
+        self.worker = None
 
     def prune(self, previous: set[tuple[str, str]]) -> int:
         """Delete objects a previous seed put that this seed did not; return how many."""
@@ -108,3 +147,50 @@ class ObjectSink:
                 continue
             removed += len(names) - len(errors)
         return removed
+
+
+def put(s3: Any, upload: Upload) -> None:
+    """Put one object."""
+    s3.put_object(
+        upload.bucket,
+        upload.key,
+        io.BytesIO(upload.data),
+        len(upload.data),
+        content_type=upload.content_type,
+        metadata=upload.metadata,
+    )
+
+
+class _Threads:
+    """Uploads from a thread pool of this process."""
+
+    def __init__(
+        self, target: S3Target, threads: int, jobs: list[Callable[[], Iterator[Upload]]]
+    ) -> None:
+        s3 = client(target)
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
+        self.futures = [self.pool.submit(put, s3, u) for job in jobs for u in job()]
+
+    def wait(self) -> str | None:
+        """Wait for every upload; return the first failure, if any."""
+        for future in self.futures:
+            exc = future.exception()
+            if exc is not None:
+                return str(exc)
+        return None
+
+    def close(self) -> None:
+        """Stop the thread pool (queued uploads are cancelled)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _upload_process(
+    target: S3Target, threads: int, jobs: list[Callable[[], Iterator[Upload]]], results: Any
+) -> None:
+    """Worker process: put every object, then send None or the first failure."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops this process
+    uploads = _Threads(target, threads, jobs)
+    try:
+        results.send(uploads.wait())
+    finally:
+        uploads.close()

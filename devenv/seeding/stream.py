@@ -18,9 +18,9 @@ from devenv.seeding.gens import Block, PoolGen
 from devenv.seeding.planning import Plan, TablePlan
 
 CHUNK = 8192
-# Chunks built ahead of the COPY (about 1 MB each): enough to keep workers busy while the
+# Chunks built ahead of the COPY (1-2 MB each): enough to keep workers busy while the
 # server rebuilds a table's indexes, small enough to keep memory flat.
-AHEAD = 16
+AHEAD = 8
 # Workers hand chunks over in a shared memory slot each (no pickling, no pipe); a chunk that
 # does not fit travels the ordinary way. Only the pages a chunk touches become resident.
 SLOT = 4 << 20

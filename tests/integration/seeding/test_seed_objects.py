@@ -7,8 +7,9 @@ import io
 import psycopg
 import pytest
 
-from devenv.errors import UnsafeTarget
+from devenv.errors import SeedError, UnsafeTarget
 from devenv.seeding import S3Target, run_seed
+from devenv.seeding.s3sink import Upload, put
 from tests.integration.seeding.conftest import CLINIC, S3Server
 
 pytestmark = pytest.mark.integration
@@ -120,3 +121,26 @@ def test_a_smaller_reseed_removes_the_objects_it_no_longer_uses(
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
     listed = sorted(o.object_name for o in s3.list_objects("shrinking", recursive=True))
     assert listed == sorted([*keys, "user-upload.txt"])
+
+
+def test_a_failed_upload_fails_the_seed_and_keeps_the_previous_data(
+    clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1, s3=target(s3_server))
+    with psycopg.connect(clinic_db) as conn:
+        before = conn.execute("SELECT storage_key FROM documents ORDER BY 1").fetchall()
+
+    # The server refusing one object mid-seed cannot be provoked on demand; the upload process
+    # is forked from this one, so it inherits this stand-in for a refused PUT.
+    def refuse(s3: object, upload: Upload) -> None:
+        if upload.key.endswith(".pdf"):
+            raise OSError("503 Slow Down")
+        put(s3, upload)
+
+    monkeypatch.setattr("devenv.seeding.s3sink.put", refuse)
+    with pytest.raises(SeedError, match="503 Slow Down") as failure:
+        run_seed(clinic_db, definitions_dir=DEFS, scale="medium", seed=2, s3=target(s3_server))
+    assert "devenv logs s3" in (failure.value.hint or "")
+    with psycopg.connect(clinic_db) as conn:
+        assert conn.execute("SELECT storage_key FROM documents ORDER BY 1").fetchall() == before
+        assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
