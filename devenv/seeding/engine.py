@@ -66,9 +66,19 @@ def run_seed(
         phases.mark("plan")
         count = _workers(plan, workers)
         previous = PostgresSink(conn).previous_objects() if s3 is not None else set()
-        reports, uploads = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets)
+        # The same seed at the same scale put the same objects with the same metadata.
+        same = s3 is not None and PostgresSink(conn).previous_run() == (seed, scale)
+        unchanged = frozenset(previous) if same else frozenset()
+        reports, uploads = _seed(
+            conn, plan, count, progress, phases, s3=s3, buckets=buckets, unchanged=unchanged
+        )
     phases.mark("commit")
     objects = uploads.count if uploads is not None else 0
+    if uploads is not None and uploads.skipped:
+        plan.notes.append(
+            f"{uploads.skipped} objects were already in place from the previous seed (same seed,"
+            " scale and content) and were not uploaded again"
+        )
     if uploads is not None and previous:
         # Only after the commit: the previous seed's rows pointed at these until then.
         removed = uploads.prune(previous)
@@ -88,6 +98,7 @@ def _seed(
     *,
     s3: S3Target | None,
     buckets: Mapping[str, str] | None,
+    unchanged: frozenset[tuple[str, str]],
 ) -> tuple[list[TableReport], ObjectSink | None]:
     """Upload objects while the rows load; record provenance; the caller's `with` commits."""
     wall = datetime.now(UTC)
@@ -97,7 +108,7 @@ def _seed(
             for t in plan.tables
             if t.objects is not None and t.rows
         )
-    uploads = _start_uploads(plan, s3, buckets) if s3 is not None else None
+    uploads = _start_uploads(plan, s3, buckets, unchanged) if s3 is not None else None
     try:
         reports = _load(conn, plan, workers, progress, phases)
         objects = uploads.wait() if uploads is not None else 0
@@ -312,9 +323,14 @@ def _guard(table: str, action: Any) -> None:
         ) from exc
 
 
-def _start_uploads(plan: Plan, s3: S3Target, buckets: Mapping[str, str] | None) -> ObjectSink:
+def _start_uploads(
+    plan: Plan,
+    s3: S3Target,
+    buckets: Mapping[str, str] | None,
+    unchanged: frozenset[tuple[str, str]],
+) -> ObjectSink:
     """Start one upload per row of every table that points at objects."""
-    sink = ObjectSink(s3)
+    sink = ObjectSink(s3, unchanged=unchanged)
     mapping = dict(buckets or {})
     for table in plan.tables:
         spec = table.objects

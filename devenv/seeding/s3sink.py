@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import multiprocessing
@@ -9,6 +10,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from os.path import commonprefix
 from typing import Any
 
 from devenv.errors import SeedError
@@ -42,15 +44,24 @@ class ObjectSink:
     which streams the rows into COPY meanwhile. Where fork is not available they run in threads.
     """
 
-    def __init__(self, target: S3Target, *, threads: int = 16) -> None:
+    def __init__(
+        self,
+        target: S3Target,
+        *,
+        threads: int = 16,
+        unchanged: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.client: Any = client(target)
         self.target = target
         self.endpoint = target.endpoint
         self.threads = threads
+        # Objects the previous seed put with the same metadata: skipped if their content matches.
+        self.unchanged = unchanged
         self.jobs: list[Callable[[], Iterator[Upload]]] = []
         self.buckets: set[str] = set()
         self.keys: set[tuple[str, str]] = set()
         self.count = 0
+        self.skipped = 0
         self.worker: Any = None
         self.results: Any = None
 
@@ -79,13 +90,13 @@ class ObjectSink:
     def start(self) -> None:
         """Start putting every registered object; they upload while the database load goes on."""
         if not can_fork():
-            self.worker = _Threads(self.target, self.threads, self.jobs)
+            self.worker = _Threads(self.target, self.threads, self.jobs, self.unchanged)
             return
         context = multiprocessing.get_context("fork")
         self.results, sender = context.Pipe(duplex=False)
         self.worker = context.Process(
             target=_upload_process,
-            args=(self.target, self.threads, self.jobs, sender),
+            args=(self.target, self.threads, self.jobs, self.unchanged, sender),
             name="devenv-seed-s3",
             daemon=True,
         )
@@ -95,12 +106,11 @@ class ObjectSink:
     def wait(self, timeout: float = UPLOAD_DEADLINE) -> int:
         """Wait for every upload; return how many objects were put."""
         try:
+            failure: str | None = None
             if isinstance(self.worker, _Threads):
-                failure = self.worker.wait()
+                failure, self.skipped = self.worker.wait(), self.worker.skipped
             elif self.worker is not None:
                 failure = self._result(timeout)
-            else:
-                failure = None
             if failure is not None:
                 raise SeedError(
                     f"uploading a seed object to {self.endpoint} failed: {failure}",
@@ -115,10 +125,10 @@ class ObjectSink:
         if not self.results.poll(timeout):
             return f"no answer within {timeout:.0f} s"
         try:
-            outcome: str | None = self.results.recv()
+            failure, self.skipped = self.results.recv()
         except EOFError:
             return f"the upload process ended with exit code {self.worker.exitcode}"
-        return outcome
+        return failure  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Stop the uploads that are still running (by the worker's pid) and free the pipe."""
@@ -162,14 +172,27 @@ def put(s3: Any, upload: Upload) -> None:
 
 
 class _Threads:
-    """Uploads from a thread pool of this process."""
+    """Uploads from a thread pool of this process, skipping objects already in place."""
 
     def __init__(
-        self, target: S3Target, threads: int, jobs: list[Callable[[], Iterator[Upload]]]
+        self,
+        target: S3Target,
+        threads: int,
+        jobs: list[Callable[[], Iterator[Upload]]],
+        unchanged: frozenset[tuple[str, str]],
     ) -> None:
         s3 = client(target)
+        etags = _etags(s3, unchanged)
+        self.skipped = 0
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
-        self.futures = [self.pool.submit(put, s3, u) for job in jobs for u in job()]
+        self.futures = []
+        for job in jobs:
+            for upload in job():
+                etag = etags.get((upload.bucket, upload.key))
+                if etag is not None and etag == hashlib.md5(upload.data).hexdigest():  # noqa: S324
+                    self.skipped += 1
+                else:
+                    self.futures.append(self.pool.submit(put, s3, upload))
 
     def wait(self) -> str | None:
         """Wait for every upload; return the first failure, if any."""
@@ -184,13 +207,44 @@ class _Threads:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _etags(s3: Any, wanted: frozenset[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Return the ETag (MD5 of a plainly put object) of each wanted object that exists.
+
+    One listing per bucket, under the keys' common prefix; a listing that fails finds nothing,
+    so every object is put again.
+    """
+    found: dict[tuple[str, str], str] = {}
+    by_bucket: dict[str, list[str]] = {}
+    for bucket, key in wanted:
+        by_bucket.setdefault(bucket, []).append(key)
+    for bucket, keys in by_bucket.items():
+        names = set(keys)
+        try:
+            # S3 prefixes are plain string prefixes, not path components.
+            prefix = commonprefix(keys)  # noqa: RUF071
+            for obj in s3.list_objects(bucket, prefix=prefix, recursive=True):
+                if obj.object_name in names and obj.etag:
+                    found[(bucket, obj.object_name)] = obj.etag.strip('"')
+        except Exception as exc:  # minio raises several unrelated types
+            log.info("listing %s failed, so its seed objects are put again: %s", bucket, exc)
+    return found
+
+
 def _upload_process(
-    target: S3Target, threads: int, jobs: list[Callable[[], Iterator[Upload]]], results: Any
+    target: S3Target,
+    threads: int,
+    jobs: list[Callable[[], Iterator[Upload]]],
+    unchanged: frozenset[tuple[str, str]],
+    results: Any,
 ) -> None:
-    """Worker process: put every object, then send None or the first failure."""
+    """Worker process: put every object, then send (None or the first failure, skipped)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops this process
-    uploads = _Threads(target, threads, jobs)
     try:
-        results.send(uploads.wait())
+        uploads = _Threads(target, threads, jobs, unchanged)
+    except Exception as exc:  # reported to the parent, which raises the SeedError
+        results.send((str(exc), 0))
+        return
+    try:
+        results.send((uploads.wait(), uploads.skipped))
     finally:
         uploads.close()

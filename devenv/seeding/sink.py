@@ -301,6 +301,16 @@ class PostgresSink:
         rows = self.conn.execute("SELECT bucket, key FROM devenv_meta.seed_objects").fetchall()
         return {(bucket, key) for bucket, key in rows}
 
+    def previous_run(self) -> tuple[int, str] | None:
+        """Return (seed, scale) of the last seed recorded in devenv_meta.seed_runs, if any."""
+        row = self.conn.execute("SELECT to_regclass('devenv_meta.seed_runs')").fetchone()
+        if row is None or row[0] is None:
+            return None
+        last = self.conn.execute(
+            "SELECT seed, scale FROM devenv_meta.seed_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if last is None else (int(last[0]), str(last[1]))
+
     def record_objects(self, keys: set[tuple[str, str]]) -> None:
         """Replace the list of uploaded objects (in the seed's transaction)."""
         self.conn.execute("TRUNCATE devenv_meta.seed_objects")

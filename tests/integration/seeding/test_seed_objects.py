@@ -144,3 +144,41 @@ def test_a_failed_upload_fails_the_seed_and_keeps_the_previous_data(
     with psycopg.connect(clinic_db) as conn:
         assert conn.execute("SELECT storage_key FROM documents ORDER BY 1").fetchall() == before
         assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
+
+
+def test_a_reseed_puts_only_objects_that_are_missing_or_changed(
+    clinic_db: str, s3_server: S3Server
+) -> None:
+    def seed(scale: str) -> tuple[int, tuple[str, ...]]:
+        report = run_seed(
+            clinic_db,
+            definitions_dir=DEFS,
+            scale=scale,
+            seed=3,
+            s3=target(s3_server),
+            buckets={"documents": "docs-reseed"},
+        )
+        return report.objects, report.notes
+
+    assert seed("medium")[0] == 80
+    s3 = client(s3_server)
+    keys = sorted(o.object_name for o in s3.list_objects("docs-reseed", recursive=True))
+    original = s3.get_object("docs-reseed", keys[0]).read()
+    s3.put_object("docs-reseed", keys[0], io.BytesIO(b"edited"), 6)  # changed by hand
+    s3.remove_object("docs-reseed", keys[1])  # deleted by hand
+
+    objects, notes = seed("medium")  # same seed and scale: the 78 untouched objects stay
+    assert objects == 80
+    assert any(n.startswith("78 objects were already in place") for n in notes)
+    assert s3.get_object("docs-reseed", keys[0]).read() == original
+    assert s3.stat_object("docs-reseed", keys[1]).size > 0
+
+    # Another scale: rows 0-7 keep their keys and files, but not their metadata; all are put.
+    objects, notes = seed("small")
+    assert objects == 8
+    assert not any("already in place" in n for n in notes)
+    for o in s3.list_objects("docs-reseed", recursive=True):
+        meta = {
+            k.lower(): v for k, v in s3.stat_object("docs-reseed", o.object_name).metadata.items()
+        }
+        assert meta["x-amz-meta-devenv-scale"] == "small"
