@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +14,7 @@ from typing import Any
 
 from devenv.errors import SeedError
 from devenv.objectstore import S3Access, client
-from devenv.seeding.stream import can_fork
+from devenv.seeding.stream import can_fork, fork_context
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class ObjectSink:
         if not can_fork():
             self.worker = _Threads(self.target, self.threads, self.jobs, self.unchanged)
             return
-        context = multiprocessing.get_context("fork")
+        context = fork_context()
         self.results, sender = context.Pipe(duplex=False)
         self.worker = context.Process(
             target=_upload_process,
@@ -104,7 +103,7 @@ class ObjectSink:
         sender.close()
 
     def wait(self, timeout: float = UPLOAD_DEADLINE) -> int:
-        """Wait for every upload; return how many objects were put."""
+        """Wait for every upload; return how many objects the seed points at (put or in place)."""
         try:
             failure: str | None = None
             if isinstance(self.worker, _Threads):

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import struct
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
@@ -108,6 +109,13 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def fork_context() -> Any:
+    """The fork start method, with standard output flushed (a child would repeat what is left)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return multiprocessing.get_context("fork")
+
+
 def _prefill(plan: Plan) -> None:
     """Encode every draw table once here, so forked workers share the result."""
     for table in plan.tables:
@@ -137,7 +145,7 @@ class ChunkStream:
             _prefill(plan)
             # Anonymous shared mapping: forked workers write into it, this process reads.
             self.slots = _SLOTS = mmap.mmap(-1, SLOT * AHEAD)
-            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+            self.pool = fork_context().Pool(workers, initializer=_quiet_worker)
             for slot in range(AHEAD):
                 self._submit(slot)
 
