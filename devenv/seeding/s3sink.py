@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 S3Target = S3Access
 # How long the uploads may still take once the rows are loaded.
 UPLOAD_DEADLINE = 300.0
+# The fewest keys one delete request of the pruning carries.
+PRUNE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -141,21 +143,33 @@ class ObjectSink:
         self.worker = None
 
     def prune(self, previous: set[tuple[str, str]]) -> int:
-        """Delete objects a previous seed put that this seed did not; return how many."""
-        from minio.deleteobjects import DeleteObject
+        """Delete objects a previous seed put that this seed did not; return how many.
 
+        Batches of keys are deleted in parallel requests (the store handles them concurrently).
+        """
+        batches: list[tuple[str, list[str]]] = []
         stale: dict[str, list[str]] = {}
         for bucket, key in sorted(previous - self.keys):
             stale.setdefault(bucket, []).append(key)
-        removed = 0
         for bucket, names in stale.items():
-            try:
-                errors = list(self.client.remove_objects(bucket, [DeleteObject(k) for k in names]))
-            except Exception as exc:  # the seed is committed; pruning is best effort
-                log.warning("could not remove old seed objects from %s: %s", bucket, exc)
-                continue
-            removed += len(names) - len(errors)
-        return removed
+            size = max(PRUNE_BATCH, -(-len(names) // self.threads))
+            batches += [(bucket, names[i : i + size]) for i in range(0, len(names), size)]
+        if not batches:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(batches))) as pool:
+            return sum(pool.map(self._remove, batches))
+
+    def _remove(self, batch: tuple[str, list[str]]) -> int:
+        """Delete one batch of keys from a bucket; return how many went."""
+        from minio.deleteobjects import DeleteObject
+
+        bucket, names = batch
+        try:
+            errors = list(self.client.remove_objects(bucket, [DeleteObject(k) for k in names]))
+        except Exception as exc:  # the seed is committed; pruning is best effort
+            log.warning("could not remove old seed objects from %s: %s", bucket, exc)
+            return 0
+        return len(names) - len(errors)
 
 
 def put(s3: Any, upload: Upload) -> None:

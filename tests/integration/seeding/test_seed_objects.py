@@ -9,7 +9,7 @@ import pytest
 
 from devenv.errors import SeedError, UnsafeTarget
 from devenv.seeding import S3Target, run_seed
-from devenv.seeding.s3sink import Upload, put
+from devenv.seeding.s3sink import ObjectSink, Upload, put
 from tests.integration.seeding.conftest import CLINIC, S3Server
 
 pytestmark = pytest.mark.integration
@@ -182,3 +182,17 @@ def test_a_reseed_puts_only_objects_that_are_missing_or_changed(
             k.lower(): v for k, v in s3.stat_object("docs-reseed", o.object_name).metadata.items()
         }
         assert meta["x-amz-meta-devenv-scale"] == "small"
+
+
+def test_pruning_removes_stale_objects_in_parallel_batches(s3_server: S3Server) -> None:
+    s3 = client(s3_server)
+    s3.make_bucket("prune-batches")
+    stale = {("prune-batches", f"documents/{i:04d}.txt") for i in range(350)}
+    for _, key in sorted(stale):
+        s3.put_object("prune-batches", key, io.BytesIO(b"old"), 3)
+    s3.put_object("prune-batches", "documents/kept.txt", io.BytesIO(b"new"), 3)
+    sink = ObjectSink(target(s3_server), threads=4)  # 350 keys: 4 requests of 100 or fewer
+    sink.keys = {("prune-batches", "documents/kept.txt")}
+    assert sink.prune(stale | sink.keys) == 350
+    left = [o.object_name for o in s3.list_objects("prune-batches", recursive=True)]
+    assert left == ["documents/kept.txt"]
