@@ -128,6 +128,7 @@ class ObjectSink:
         try:
             failure, self.skipped = self.results.recv()
         except EOFError:
+            self.worker.join(timeout=5)  # its pipe closes just before its exit status is set
             return f"the upload process ended with exit code {self.worker.exitcode}"
         return failure  # type: ignore[no-any-return]
 

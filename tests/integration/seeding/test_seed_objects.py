@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import psycopg
 import pytest
@@ -196,3 +197,15 @@ def test_pruning_removes_stale_objects_in_parallel_batches(s3_server: S3Server) 
     assert sink.prune(stale | sink.keys) == 350
     left = [o.object_name for o in s3.list_objects("prune-batches", recursive=True)]
     assert left == ["documents/kept.txt"]
+
+
+def test_an_upload_process_that_dies_fails_the_seed_and_keeps_the_previous_data(
+    clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1, s3=target(s3_server))
+    # Inherited by the forked upload process, which then really exits in the middle.
+    monkeypatch.setattr("devenv.seeding.s3sink.put", lambda s3, upload: os._exit(3))
+    with pytest.raises(SeedError, match="the upload process ended with exit code 3"):
+        run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2, s3=target(s3_server))
+    with psycopg.connect(clinic_db) as conn:
+        assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
