@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from decimal import Decimal
+from itertools import cycle, islice
 from typing import TYPE_CHECKING, Any
 
 from devenv.errors import SeedError
@@ -173,8 +174,9 @@ class DerivedColumns:
             if None in firsts or None in lasts:
                 return None
             rows = range(blk.start + 1, blk.start + blk.n + 1)
-            tails = [f"{r}@{DOMAINS[(r - 1) % 3]}" for r in rows]
-            return list(map("{}.{}{}".format, firsts, lasts, tails))
+            offset = blk.start % 3  # row i (from 0) gets DOMAINS[i % 3]
+            domains = islice(cycle(DOMAINS), offset, offset + blk.n)
+            return list(map("%s.%s%d@%s".__mod__, zip(firsts, lasts, rows, domains, strict=True)))
 
         if not names:
             base_name = f"{col.name}\x00user"
