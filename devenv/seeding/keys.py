@@ -52,7 +52,9 @@ class UuidStream:
         buf[6::16] = buf[6::16].translate(_VERSION)
         buf[8::16] = buf[8::16].translate(_VARIANT)
         mult, add = self.mult * _ODD48, self.offset
-        tail = array("Q", [(r * mult + add) & _M48 for r in range(start, start + n)])
+        # r * mult + add for each row r, as one arithmetic progression.
+        steps = range(start * mult + add, (start + n) * mult + add, mult)
+        tail = array("Q", [v & _M48 for v in steps])
         if _LITTLE:
             tail.byteswap()
         packed = tail.tobytes()
