@@ -65,10 +65,14 @@ def run_seed(
         plan = _plan(conn, defs, seed=seed, scale=scale)
         phases.mark("plan")
         count = _workers(plan, workers)
-        previous = PostgresSink(conn).previous_objects() if s3 is not None else set()
-        # The same seed at the same scale put the same objects with the same metadata.
-        same = s3 is not None and PostgresSink(conn).previous_run() == (seed, scale)
-        unchanged = frozenset(previous) if same else frozenset()
+        previous: set[tuple[str, str]] = set()
+        unchanged: frozenset[tuple[str, str]] = frozenset()
+        if s3 is not None:
+            last = PostgresSink(conn)
+            previous = last.previous_objects()
+            # The same seed at the same scale put the same objects with the same metadata.
+            if last.previous_run() == (seed, scale):
+                unchanged = frozenset(previous)
         reports, uploads = _seed(
             conn, plan, count, progress, phases, s3=s3, buckets=buckets, unchanged=unchanged
         )

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from devenv.errors import SeedError, UnsafeTarget
-from devenv.seeding import S3Target, run_seed
+from devenv.seeding import S3Target, SeedReport, run_seed
 from devenv.seeding.s3sink import ObjectSink, Upload, put
 from tests.integration.seeding.conftest import CLINIC, S3Server
 
@@ -21,6 +21,15 @@ def target(server: S3Server) -> S3Target:
     return S3Target(server.endpoint, server.access_key, server.secret_key, "us-east-1")
 
 
+def seed_clinic(
+    conninfo: str, server: S3Server, scale: str, seed: int, bucket: str | None = None
+) -> SeedReport:
+    """Seed the clinic example with objects (into `bucket` for its documents, when given)."""
+    buckets = {"documents": bucket} if bucket else None
+    return run_seed(conninfo, definitions_dir=DEFS, scale=scale, seed=seed, s3=target(server),
+                    buckets=buckets)  # fmt: skip
+
+
 def client(server: S3Server):  # type: ignore[no-untyped-def]
     from minio import Minio
 
@@ -30,14 +39,7 @@ def client(server: S3Server):  # type: ignore[no-untyped-def]
 
 
 def test_every_key_resolves_to_a_synthetic_object(clinic_db: str, s3_server: S3Server) -> None:
-    report = run_seed(
-        clinic_db,
-        definitions_dir=DEFS,
-        scale="medium",
-        seed=1,
-        s3=target(s3_server),
-        buckets={"documents": "local-documents"},
-    )
+    report = seed_clinic(clinic_db, s3_server, "medium", 1, "local-documents")
     with psycopg.connect(clinic_db) as conn:
         rows = conn.execute(
             "SELECT storage_key, content_type, size_bytes FROM documents"
@@ -59,14 +61,7 @@ def test_every_key_resolves_to_a_synthetic_object(clinic_db: str, s3_server: S3S
 
 def test_uploads_are_idempotent_and_deterministic(clinic_db: str, s3_server: S3Server) -> None:
     for _ in range(2):
-        run_seed(
-            clinic_db,
-            definitions_dir=DEFS,
-            scale="small",
-            seed=5,
-            s3=target(s3_server),
-            buckets={"documents": "docs-two"},
-        )
+        seed_clinic(clinic_db, s3_server, "small", 5, "docs-two")
     with psycopg.connect(clinic_db) as conn:
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
     listed = sorted(
@@ -107,16 +102,8 @@ def test_a_smaller_reseed_removes_the_objects_it_no_longer_uses(
     s3 = client(s3_server)
     s3.make_bucket("shrinking")
     s3.put_object("shrinking", "user-upload.txt", io.BytesIO(b"mine"), 4)
-    buckets = {"documents": "shrinking"}
     for scale in ("medium", "small"):
-        report = run_seed(
-            clinic_db,
-            definitions_dir=DEFS,
-            scale=scale,
-            seed=3,
-            s3=target(s3_server),
-            buckets=buckets,
-        )
+        report = seed_clinic(clinic_db, s3_server, scale, 3, "shrinking")
     assert "removed 72 objects left by the previous seed" in report.notes
     with psycopg.connect(clinic_db) as conn:
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
@@ -127,7 +114,7 @@ def test_a_smaller_reseed_removes_the_objects_it_no_longer_uses(
 def test_a_failed_upload_fails_the_seed_and_keeps_the_previous_data(
     clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1, s3=target(s3_server))
+    seed_clinic(clinic_db, s3_server, "small", 1)
     with psycopg.connect(clinic_db) as conn:
         before = conn.execute("SELECT storage_key FROM documents ORDER BY 1").fetchall()
 
@@ -140,7 +127,7 @@ def test_a_failed_upload_fails_the_seed_and_keeps_the_previous_data(
 
     monkeypatch.setattr("devenv.seeding.s3sink.put", refuse)
     with pytest.raises(SeedError, match="503 Slow Down") as failure:
-        run_seed(clinic_db, definitions_dir=DEFS, scale="medium", seed=2, s3=target(s3_server))
+        seed_clinic(clinic_db, s3_server, "medium", 2)
     assert "devenv logs s3" in (failure.value.hint or "")
     with psycopg.connect(clinic_db) as conn:
         assert conn.execute("SELECT storage_key FROM documents ORDER BY 1").fetchall() == before
@@ -151,14 +138,7 @@ def test_a_reseed_puts_only_objects_that_are_missing_or_changed(
     clinic_db: str, s3_server: S3Server
 ) -> None:
     def seed(scale: str) -> tuple[int, tuple[str, ...]]:
-        report = run_seed(
-            clinic_db,
-            definitions_dir=DEFS,
-            scale=scale,
-            seed=3,
-            s3=target(s3_server),
-            buckets={"documents": "docs-reseed"},
-        )
+        report = seed_clinic(clinic_db, s3_server, scale, 3, "docs-reseed")
         return report.objects, report.notes
 
     assert seed("medium")[0] == 80
@@ -202,10 +182,10 @@ def test_pruning_removes_stale_objects_in_parallel_batches(s3_server: S3Server) 
 def test_an_upload_process_that_dies_fails_the_seed_and_keeps_the_previous_data(
     clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1, s3=target(s3_server))
+    seed_clinic(clinic_db, s3_server, "small", 1)
     # Inherited by the forked upload process, which then really exits in the middle.
     monkeypatch.setattr("devenv.seeding.s3sink.put", lambda s3, upload: os._exit(3))
     with pytest.raises(SeedError, match="the upload process ended with exit code 3"):
-        run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2, s3=target(s3_server))
+        seed_clinic(clinic_db, s3_server, "small", 2)
     with psycopg.connect(clinic_db) as conn:
         assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
