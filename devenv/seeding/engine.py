@@ -61,33 +61,30 @@ def run_seed(
             f"cannot connect to the database: {exc}", hint="Start the stack with `devenv up`."
         ) from exc
     phases = Phases()
-    with conn:
-        plan = _plan(conn, defs, seed=seed, scale=scale)
-        phases.mark("plan")
-        count = _workers(plan, workers)
-        previous: set[tuple[str, str]] = set()
-        unchanged: frozenset[tuple[str, str]] = frozenset()
-        if s3 is not None:
-            last = PostgresSink(conn)
-            previous = last.previous_objects()
-            # The same seed at the same scale put the same objects with the same metadata.
-            if last.previous_run() == (seed, scale):
-                unchanged = frozenset(previous)
-        reports, uploads = _seed(
-            conn, plan, count, progress, phases, s3=s3, buckets=buckets, unchanged=unchanged
-        )
-    phases.mark("commit")
+    uploads: ObjectSink | None = None
+    try:
+        with conn:
+            plan = _plan(conn, defs, seed=seed, scale=scale)
+            phases.mark("plan")
+            count = _workers(plan, workers)
+            previous: set[tuple[str, str]] = set()
+            unchanged: frozenset[tuple[str, str]] = frozenset()
+            if s3 is not None:
+                last = PostgresSink(conn)
+                previous = last.previous_objects()
+                # The same seed at the same scale put the same objects with the same metadata.
+                if last.previous_run() == (seed, scale):
+                    unchanged = frozenset(previous)
+            reports, uploads = _seed(
+                conn, plan, count, progress, phases, s3=s3, buckets=buckets, unchanged=unchanged
+            )
+        phases.mark("commit")
+        if uploads is not None:
+            _after_commit(plan, uploads, previous)
+    finally:
+        if uploads is not None:
+            uploads.close()
     objects = uploads.count if uploads is not None else 0
-    if uploads is not None and uploads.skipped:
-        plan.notes.append(
-            f"{uploads.skipped} objects were already in place from the previous seed (same seed,"
-            " scale and content) and were not uploaded again"
-        )
-    if uploads is not None and previous:
-        # Only after the commit: the previous seed's rows pointed at these until then.
-        removed = uploads.prune(previous)
-        if removed:
-            plan.notes.append(f"removed {removed} objects left by the previous seed")
     seconds = time.perf_counter() - started
     return SeedReport(scale, seed, tuple(reports), objects, seconds, count, peak_rss_mb(),
                       tuple(plan.notes), phases.done())  # fmt: skip
@@ -104,7 +101,10 @@ def _seed(
     buckets: Mapping[str, str] | None,
     unchanged: frozenset[tuple[str, str]],
 ) -> tuple[list[TableReport], ObjectSink | None]:
-    """Upload objects while the rows load; record provenance; the caller's `with` commits."""
+    """Upload objects while the rows load; record provenance; the caller's `with` commits.
+
+    On success the upload worker is left running, to prune after the commit.
+    """
     wall = datetime.now(UTC)
     if s3 is None:
         plan.notes.extend(
@@ -114,12 +114,13 @@ def _seed(
         )
     uploads = _start_uploads(plan, s3, buckets, unchanged) if s3 is not None else None
     try:
-        reports = _load(conn, plan, workers, progress, phases)
+        reports = _load(conn, plan, workers, progress, phases, uploads)
         objects = uploads.wait() if uploads is not None else 0
         phases.mark("objects")
-    finally:
+    except BaseException:
         if uploads is not None:
             uploads.close()
+        raise
     rows = {r.name: r.rows for r in reports}
     sink = PostgresSink(conn)
     sink.record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
@@ -127,6 +128,19 @@ def _seed(
     if uploads is not None:
         sink.record_objects(uploads.keys)
     return reports, uploads
+
+
+def _after_commit(plan: Plan, uploads: ObjectSink, previous: set[tuple[str, str]]) -> None:
+    """Note the objects left in place, and remove the previous seed's leftovers."""
+    if uploads.skipped:
+        plan.notes.append(
+            f"{uploads.skipped} objects were already in place from the previous seed (same seed,"
+            " scale and content) and were not uploaded again"
+        )
+    # Only after the commit: the previous seed's rows pointed at these until then.
+    removed = uploads.prune(previous)
+    if removed:
+        plan.notes.append(f"removed {removed} objects left by the previous seed")
 
 
 class Phases:
@@ -201,8 +215,12 @@ def _load(
     workers: int,
     progress: ProgressCallback | None,
     phases: Phases,
+    uploads: ObjectSink | None,
 ) -> list[TableReport]:
-    """Truncate, COPY every table in order, fill deferred edges and restore keys."""
+    """Truncate, COPY every table in order, fill deferred edges and restore keys.
+
+    Between tables it checks on the uploads, so a failed upload stops the load early.
+    """
     sink = PostgresSink(conn)
     names = [t.name for t in plan.tables]
     with ChunkStream(plan, workers) as chunks:
@@ -217,6 +235,8 @@ def _load(
         loaded: set[str] = set()
         reports = []
         for table in plan.tables:
+            if uploads is not None:
+                uploads.check()
             if trusted:
                 _before_copy(sink, table, loaded, held)
             reports.append(_copy_table(sink, table, chunks, progress))

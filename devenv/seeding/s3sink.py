@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from os.path import commonprefix
 from typing import Any
 
@@ -23,8 +24,17 @@ log = logging.getLogger(__name__)
 S3Target = S3Access
 # How long the uploads may still take once the rows are loaded.
 UPLOAD_DEADLINE = 300.0
+# How long the removal of the previous seed's objects may take, after the commit.
+PRUNE_DEADLINE = 120.0
+# How long a worker with nothing left to do gets to leave by itself.
+CLOSE_WAIT = 5.0
 # The fewest keys one delete request of the pruning carries.
 PRUNE_BATCH = 100
+UPLOAD_HINT = "Check the local S3 service (`devenv logs s3`), then seed again."
+# What went wrong, with the hint for the user.
+Failure = tuple[str, str]
+# The uploads' outcome: (None or what went wrong, how many objects were already in place).
+Outcome = tuple[Failure | None, int]
 
 
 @dataclass(frozen=True)
@@ -39,10 +49,13 @@ class Upload:
 
 
 class ObjectSink:
-    """Puts objects from a worker process with its own threads; `wait` re-raises a failure.
+    """Puts objects from a worker process with its own threads, and prunes after the commit.
 
-    The uploads run in a forked process so that their HTTP work never holds this process's GIL,
-    which streams the rows into COPY meanwhile. Where fork is not available they run in threads.
+    The worker is forked before the load starts. It imports the S3 client, makes the buckets
+    and puts the objects there, so that none of that HTTP work holds this process's GIL, which
+    streams the rows into COPY meanwhile. It then waits to hear that the rows are committed, to
+    delete what the previous seed put and this one did not. Where fork is not available the
+    same work runs in threads of this process.
     """
 
     def __init__(
@@ -52,7 +65,6 @@ class ObjectSink:
         threads: int = 16,
         unchanged: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
-        self.client: Any = client(target)
         self.target = target
         self.endpoint = target.endpoint
         self.threads = threads
@@ -64,113 +76,134 @@ class ObjectSink:
         self.count = 0
         self.skipped = 0
         self.worker: Any = None
-        self.results: Any = None
-
-    def ensure_bucket(self, bucket: str) -> None:
-        """Create the bucket if it does not exist yet."""
-        if bucket in self.buckets:
-            return
-        try:
-            if not self.client.bucket_exists(bucket):
-                self.client.make_bucket(bucket)
-        except Exception as exc:  # minio raises several unrelated types
-            raise SeedError(
-                f"cannot reach bucket {bucket} on {self.endpoint}: {exc}",
-                hint="Check that the local S3 service is up: `devenv status`.",
-            ) from exc
-        self.buckets.add(bucket)
+        self.channel: Any = None
+        self.outcome: Outcome | None = None
 
     def add(self, keys: Iterable[tuple[str, str]], uploads: Callable[[], Iterator[Upload]]) -> None:
         """Register objects to put: their (bucket, key) pairs, and how to make them."""
         for bucket, key in keys:
-            self.ensure_bucket(bucket)
+            self.buckets.add(bucket)
             self.keys.add((bucket, key))
             self.count += 1
         self.jobs.append(uploads)
 
     def start(self) -> None:
         """Start putting every registered object; they upload while the database load goes on."""
+        work = (self.target, self.threads, sorted(self.buckets), self.jobs, self.unchanged)
         if not can_fork():
-            self.worker = _Threads(self.target, self.threads, self.jobs, self.unchanged)
+            self.worker = _Uploader(*work)
             return
         context = fork_context()
-        self.results, sender = context.Pipe(duplex=False)
+        self.channel, theirs = context.Pipe(duplex=True)
         self.worker = context.Process(
             target=_upload_process,
-            args=(self.target, self.threads, self.jobs, self.unchanged, sender),
+            args=(*work, theirs, self.channel),
             name="devenv-seed-s3",
             daemon=True,
         )
         self.worker.start()
-        sender.close()
+        theirs.close()
+
+    def check(self) -> None:
+        """Raise now if the uploads have already failed (the load need not go on)."""
+        if isinstance(self.worker, _Uploader) or self.worker is None or self.outcome is not None:
+            return
+        if self.channel.poll(0):
+            self.outcome = self._receive()
+            self._raise_failure()
 
     def wait(self, timeout: float = UPLOAD_DEADLINE) -> int:
         """Wait for every upload; return how many objects the seed points at (put or in place)."""
-        try:
-            failure: str | None = None
-            if isinstance(self.worker, _Threads):
-                failure, self.skipped = self.worker.wait(), self.worker.skipped
-            elif self.worker is not None:
-                failure = self._result(timeout)
-            if failure is not None:
-                raise SeedError(
-                    f"uploading a seed object to {self.endpoint} failed: {failure}",
-                    hint="Check the local S3 service (`devenv logs s3`), then seed again.",
-                )
-        finally:
-            self.close()
+        if isinstance(self.worker, _Uploader):
+            self.outcome = self.worker.wait()
+        elif self.outcome is None:
+            ready = self.channel.poll(timeout)
+            self.outcome = self._receive() if ready else (_no_answer(timeout, "uploads"), 0)
+        self._raise_failure()
         return self.count
 
-    def _result(self, timeout: float) -> str | None:
-        """Read the upload process's outcome: None, or what went wrong."""
-        if not self.results.poll(timeout):
-            return f"no answer within {timeout:.0f} s"
+    def prune(self, previous: set[tuple[str, str]], timeout: float = PRUNE_DEADLINE) -> int:
+        """After the commit: delete objects a previous seed put that this seed did not.
+
+        Return how many went. Pruning is best effort: the seed is committed by then.
+        """
+        stale = previous - self.keys
+        if not stale:
+            return 0
+        if isinstance(self.worker, _Uploader):
+            return prune_objects(self.worker.s3, stale, self.threads)
+        self.channel.send(stale)
+        if not self.channel.poll(timeout):
+            log.warning("%s", _no_answer(timeout, "the removal of old seed objects"))
+            return 0
         try:
-            failure, self.skipped = self.results.recv()
+            removed = self.channel.recv()
+        except EOFError:
+            removed = None
+        if not isinstance(removed, int):
+            log.warning("the upload process ended before removing the old seed objects")
+            return 0
+        return removed
+
+    def _receive(self) -> Outcome:
+        """Read the upload process's outcome: (None or what went wrong, objects skipped)."""
+        try:
+            return self.channel.recv()  # type: ignore[no-any-return]
         except EOFError:
             self.worker.join(timeout=5)  # its pipe closes just before its exit status is set
-            return f"the upload process ended with exit code {self.worker.exitcode}"
-        return failure  # type: ignore[no-any-return]
+            failure = f"the upload process ended with exit code {self.worker.exitcode}"
+            return (failure, UPLOAD_HINT), 0
+
+    def _raise_failure(self) -> None:
+        assert self.outcome is not None
+        failure, self.skipped = self.outcome
+        if failure is not None:
+            message, hint = failure
+            raise SeedError(message, hint=hint)
 
     def close(self) -> None:
-        """Stop the uploads that are still running (by the worker's pid) and free the pipe."""
-        if isinstance(self.worker, _Threads):
+        """End the worker: it leaves when its channel closes, or is stopped by its pid."""
+        if isinstance(self.worker, _Uploader):
             self.worker.close()
         elif self.worker is not None:
+            self.channel.close()
+            self.worker.join(timeout=CLOSE_WAIT)
             if self.worker.is_alive():
                 self.worker.terminate()
-            self.worker.join(timeout=10)
-            self.results.close()
+                self.worker.join(timeout=10)
         self.worker = None
 
-    def prune(self, previous: set[tuple[str, str]]) -> int:
-        """Delete objects a previous seed put that this seed did not; return how many.
 
-        Batches of keys are deleted in parallel requests (the store handles them concurrently).
-        """
-        batches: list[tuple[str, list[str]]] = []
-        stale: dict[str, list[str]] = {}
-        for bucket, key in sorted(previous - self.keys):
-            stale.setdefault(bucket, []).append(key)
-        for bucket, names in stale.items():
-            size = max(PRUNE_BATCH, -(-len(names) // self.threads))
-            batches += [(bucket, names[i : i + size]) for i in range(0, len(names), size)]
-        if not batches:
-            return 0
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(batches))) as pool:
-            return sum(pool.map(self._remove, batches))
+def _no_answer(timeout: float, what: str) -> Failure:
+    return f"no answer from the upload process within {timeout:.0f} s ({what})", UPLOAD_HINT
 
-    def _remove(self, batch: tuple[str, list[str]]) -> int:
-        """Delete one batch of keys from a bucket; return how many went."""
-        from minio.deleteobjects import DeleteObject
 
-        bucket, names = batch
-        try:
-            errors = list(self.client.remove_objects(bucket, [DeleteObject(k) for k in names]))
-        except Exception as exc:  # the seed is committed; pruning is best effort
-            log.warning("could not remove old seed objects from %s: %s", bucket, exc)
-            return 0
-        return len(names) - len(errors)
+def prune_objects(s3: Any, stale: set[tuple[str, str]], threads: int) -> int:
+    """Delete the given objects in batches of parallel requests; return how many went."""
+    batches: list[tuple[str, list[str]]] = []
+    by_bucket: dict[str, list[str]] = {}
+    for bucket, key in sorted(stale):
+        by_bucket.setdefault(bucket, []).append(key)
+    for bucket, names in by_bucket.items():
+        size = max(PRUNE_BATCH, -(-len(names) // threads))
+        batches += [(bucket, names[i : i + size]) for i in range(0, len(names), size)]
+    if not batches:
+        return 0
+    with ThreadPoolExecutor(max_workers=min(threads, len(batches))) as pool:
+        return sum(pool.map(partial(_remove, s3), batches))
+
+
+def _remove(s3: Any, batch: tuple[str, list[str]]) -> int:
+    """Delete one batch of keys from a bucket; return how many went."""
+    from minio.deleteobjects import DeleteObject
+
+    bucket, names = batch
+    try:
+        errors = list(s3.remove_objects(bucket, [DeleteObject(k) for k in names]))
+    except Exception as exc:  # the seed is committed; pruning is best effort
+        log.warning("could not remove old seed objects from %s: %s", bucket, exc)
+        return 0
+    return len(names) - len(errors)
 
 
 def put(s3: Any, upload: Upload) -> None:
@@ -185,36 +218,52 @@ def put(s3: Any, upload: Upload) -> None:
     )
 
 
-class _Threads:
-    """Uploads from a thread pool of this process, skipping objects already in place."""
+class _Uploader:
+    """Makes the buckets and puts the objects from a thread pool, skipping objects in place."""
 
     def __init__(
         self,
         target: S3Target,
         threads: int,
+        buckets: list[str],
         jobs: list[Callable[[], Iterator[Upload]]],
         unchanged: frozenset[tuple[str, str]],
     ) -> None:
-        s3 = client(target)
-        etags = _etags(s3, unchanged)
+        self.s3 = client(target)
+        self.endpoint = target.endpoint
         self.skipped = 0
+        self.failure: Failure | None = None
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="devenv-seed-s3")
         self.futures = []
+        for bucket in buckets:
+            try:
+                if not self.s3.bucket_exists(bucket):
+                    self.s3.make_bucket(bucket)
+            except Exception as exc:  # minio raises several unrelated types
+                self.failure = (
+                    f"cannot reach bucket {bucket} on {target.endpoint}: {exc}",
+                    "Check that the local S3 service is up: `devenv status`.",
+                )
+                return
+        etags = _etags(self.s3, unchanged)
         for job in jobs:
             for upload in job():
                 etag = etags.get((upload.bucket, upload.key))
                 if etag is not None and etag == hashlib.md5(upload.data).hexdigest():  # noqa: S324
                     self.skipped += 1
                 else:
-                    self.futures.append(self.pool.submit(put, s3, upload))
+                    self.futures.append(self.pool.submit(put, self.s3, upload))
 
-    def wait(self) -> str | None:
-        """Wait for every upload; return the first failure, if any."""
-        for future in self.futures:
-            exc = future.exception()
-            if exc is not None:
-                return str(exc)
-        return None
+    def wait(self) -> Outcome:
+        """Wait for every upload; return (None or the first failure, objects skipped)."""
+        if self.failure is None:
+            for future in self.futures:
+                exc = future.exception()
+                if exc is not None:
+                    message = f"uploading a seed object to {self.endpoint} failed: {exc}"
+                    self.failure = message, UPLOAD_HINT
+                    break
+        return self.failure, self.skipped
 
     def close(self) -> None:
         """Stop the thread pool (queued uploads are cancelled)."""
@@ -247,18 +296,29 @@ def _etags(s3: Any, wanted: frozenset[tuple[str, str]]) -> dict[tuple[str, str],
 def _upload_process(
     target: S3Target,
     threads: int,
+    buckets: list[str],
     jobs: list[Callable[[], Iterator[Upload]]],
     unchanged: frozenset[tuple[str, str]],
-    results: Any,
+    channel: Any,
+    parents: Any,
 ) -> None:
-    """Worker process: put every object, then send (None or the first failure, skipped)."""
+    """Worker process: put every object and send the outcome; then prune when asked.
+
+    After the outcome it waits for the set of stale objects, sent once the rows are committed,
+    and answers with how many it removed. A closed channel means there is nothing to prune.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops this process
+    parents.close()  # inherited at fork: only the parent's own copy may keep the channel open
+    uploader = None
     try:
-        uploads = _Threads(target, threads, jobs, unchanged)
-    except Exception as exc:  # reported to the parent, which raises the SeedError
-        results.send((str(exc), 0))
+        uploader = _Uploader(target, threads, buckets, jobs, unchanged)
+        channel.send(uploader.wait())
+        if uploader.failure is None:
+            channel.send(prune_objects(uploader.s3, channel.recv(), threads))
+    except EOFError:
         return
-    try:
-        results.send((uploads.wait(), uploads.skipped))
+    except Exception as exc:  # reported to the parent, which raises the SeedError
+        channel.send(((str(exc), UPLOAD_HINT), 0))
     finally:
-        uploads.close()
+        if uploader is not None:
+            uploader.close()

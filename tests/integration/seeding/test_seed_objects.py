@@ -10,7 +10,8 @@ import pytest
 
 from devenv.errors import SeedError, UnsafeTarget
 from devenv.seeding import S3Target, SeedReport, run_seed
-from devenv.seeding.s3sink import ObjectSink, Upload, put
+from devenv.seeding.s3sink import Upload, prune_objects, put
+from tests.helpers import free_port
 from tests.integration.seeding.conftest import CLINIC, S3Server
 
 pytestmark = pytest.mark.integration
@@ -172,9 +173,7 @@ def test_pruning_removes_stale_objects_in_parallel_batches(s3_server: S3Server) 
     for _, key in sorted(stale):
         s3.put_object("prune-batches", key, io.BytesIO(b"old"), 3)
     s3.put_object("prune-batches", "documents/kept.txt", io.BytesIO(b"new"), 3)
-    sink = ObjectSink(target(s3_server), threads=4)  # 350 keys: 4 requests of 100 or fewer
-    sink.keys = {("prune-batches", "documents/kept.txt")}
-    assert sink.prune(stale | sink.keys) == 350
+    assert prune_objects(s3, stale, threads=4) == 350  # 4 requests of 100 or fewer keys
     left = [o.object_name for o in s3.list_objects("prune-batches", recursive=True)]
     assert left == ["documents/kept.txt"]
 
@@ -189,3 +188,29 @@ def test_an_upload_process_that_dies_fails_the_seed_and_keeps_the_previous_data(
         seed_clinic(clinic_db, s3_server, "small", 2)
     with psycopg.connect(clinic_db) as conn:
         assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
+
+
+def test_an_unreachable_object_store_fails_the_seed_and_keeps_the_previous_data(
+    clinic_db: str, s3_server: S3Server
+) -> None:
+    seed_clinic(clinic_db, s3_server, "small", 1)
+    nowhere = S3Target(f"127.0.0.1:{free_port()}", "k", "s", "us-east-1")  # nothing listens
+    with pytest.raises(SeedError, match="cannot reach bucket documents on 127.0.0.1") as failure:
+        run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2, s3=nowhere)
+    assert "devenv status" in (failure.value.hint or "")
+    with psycopg.connect(clinic_db) as conn:
+        assert conn.execute("SELECT seed FROM devenv_meta.seed_runs").fetchall() == [(1,)]
+
+
+def test_without_fork_uploads_and_pruning_run_in_threads(
+    clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("devenv.seeding.s3sink.can_fork", lambda: False)
+    seed_clinic(clinic_db, s3_server, "medium", 1, "docs-threads")
+    report = seed_clinic(clinic_db, s3_server, "small", 2, "docs-threads")
+    assert report.objects == 8
+    assert "removed 80 objects left by the previous seed" in report.notes
+    with psycopg.connect(clinic_db) as conn:
+        keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
+    s3 = client(s3_server)
+    assert sorted(o.object_name for o in s3.list_objects("docs-threads", recursive=True)) == keys
