@@ -70,6 +70,10 @@ class SeedError(DevenvError):
     exit_code = 9
 
 
+class NothingToSeed(SeedError):
+    """The seeded schemas hold no tables yet."""
+
+
 class MigrationError(DevenvError):
     """A migration failed or an applied migration was edited."""
 

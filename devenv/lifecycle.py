@@ -18,10 +18,12 @@ from devenv.guard import Finding, require_local
 from devenv.invocation import Invocation, check_credentials, runner_for, started_context
 from devenv.lock import project_lock
 from devenv.provision import (
+    NOTHING_TO_SEED,
     bucket_names,
     migrate,
     provision,
     s3_access,
+    seed_if_any,
     seed_stack,
 )
 from devenv.provision import write_env as write_env_file
@@ -63,6 +65,7 @@ class ResetResult:
     objects_deleted: int
     seed: SeedReport | None
     seconds: float
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def up(inv: Invocation) -> UpResult:
         migrations_applied=done.migrations_applied,
         buckets_created=done.buckets_created,
         seed=done.seed,
-        notices=start.notices,
+        notices=start.notices + done.notes,
         acknowledged=report.acknowledged,
         seconds=time.monotonic() - began,
     )
@@ -151,10 +154,11 @@ def reset(inv: Invocation) -> ResetResult:
         buckets = bucket_names(settings, runner.name)
         deleted = objectstore.empty_buckets(access, buckets)
         objectstore.ensure_buckets(access, buckets)
-        seeded = seed_stack(settings, ctx)
+        seeded = seed_if_any(settings, ctx)
         write_env_file(settings, runner.context())
+    notes = (NOTHING_TO_SEED,) if seeded is None else ()
     return ResetResult(
-        settings.postgres.database, applied, deleted, seeded, time.monotonic() - began
+        settings.postgres.database, applied, deleted, seeded, time.monotonic() - began, notes
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from devenv import database, migrations, objectstore
 from devenv.envfile import ensure_gitignored, write_env_file
+from devenv.errors import NothingToSeed
 from devenv.guard import require_local
 from devenv.runners.select import stack_services
 from devenv.services import HOST, StackContext
@@ -27,6 +28,13 @@ class Provisioned:
     migrations_applied: tuple[str, ...]
     buckets_created: tuple[str, ...]
     seed: SeedReport | None
+    notes: tuple[str, ...] = ()
+
+
+NOTHING_TO_SEED = (
+    "No tables to seed yet: add a migration to the migrations folder, then run `devenv up`"
+    " again to apply and seed it."
+)
 
 
 def provision(
@@ -40,12 +48,13 @@ def provision(
         buckets = ensure_buckets(settings, ctx, recheck=recheck, runtime=runtime)
         # A new database, or an existing empty one (such as `postgres`) migrated for the first time.
         fresh = created or (report.already == 0 and bool(report.applied))
-        seeded = seed_stack(settings, ctx) if fresh else None
+        seeded = seed_if_any(settings, ctx) if fresh else None
     except BaseException:
         if created:  # the next `up` then starts from an empty database again and seeds it
             database.drop_database(admin_conninfo(ctx), settings.postgres.database)
         raise
-    return Provisioned(created, report.applied, tuple(buckets), seeded)
+    notes = (NOTHING_TO_SEED,) if fresh and seeded is None else ()
+    return Provisioned(created, report.applied, tuple(buckets), seeded, notes)
 
 
 def ensure_buckets(
@@ -100,6 +109,14 @@ def seed_stack(
         buckets=settings.bucket_names(),
         progress=progress,
     )
+
+
+def seed_if_any(settings: Settings, ctx: StackContext) -> SeedReport | None:
+    """Seed as part of `up` or `reset`; a schema without tables yet is no error (None)."""
+    try:
+        return seed_stack(settings, ctx)
+    except NothingToSeed:
+        return None
 
 
 def write_env(settings: Settings, ctx: StackContext) -> Path:

@@ -126,6 +126,8 @@ def reset_done(result: ResetResult, *, as_json: bool) -> None:
     )
     if result.seed is not None:
         _seed_summary(result.seed)
+    for note in result.notes:
+        output.notice(note)
 
 
 def destroyed(paths: Sequence[str], *, as_json: bool) -> None:

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from devenv import __version__
-from devenv.errors import SeedError
+from devenv.errors import NothingToSeed, SeedError
 from devenv.seeding import definitions, safety, scales
 from devenv.seeding.catalog import read_schema
 from devenv.seeding.columns import make_plan
@@ -168,7 +168,7 @@ def _plan(
     schema = read_schema(conn)
     scope = select(schema, defs)
     if not scope.order:
-        raise SeedError(
+        raise NothingToSeed(
             f"no tables to seed in schemas {', '.join(defs.schemas)}",
             hint="Run `devenv up` to apply the migrations first, or set [settings] schemas.",
         )

@@ -65,3 +65,30 @@ def test_root_keeps_data_outside_a_project_the_server_user_cannot_reach(
         if (project / ".devenv" / "state.json").exists():
             devenv(capsys, "destroy", "--yes", "-C", str(project))
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_up_before_any_migration_starts_the_stack_and_seeds_once_tables_exist(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    first = devenv(capsys, "up", "-C", str(project))  # no devenv.toml, no migrations yet
+    assert first.code == 0, first.err
+    assert "No tables to seed yet" in first.err
+    assert "DATABASE_URL" in env_local(project)
+    asked = devenv(capsys, "seed", "-C", str(project))  # asked for explicitly, it is an error
+    assert asked.code == 9
+    assert "no tables to seed in schemas public" in asked.err
+    migrations = project / "migrations"
+    migrations.mkdir()
+    (migrations / "20250101000000_notes.sql").write_text(
+        "create table notes (id bigint generated always as identity primary key, body text);\n"
+    )
+    second = devenv(capsys, "up", "-C", str(project))
+    assert second.code == 0, second.err
+    assert "No tables to seed yet" not in second.err
+    assert "Applied 1 migration(s)." in second.out
+    import psycopg
+
+    with psycopg.connect(env_local(project)["DATABASE_URL"]) as conn:
+        notes = conn.execute("select count(*) from notes").fetchone()
+    assert notes is not None
+    assert notes[0] > 0
