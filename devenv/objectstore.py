@@ -8,6 +8,10 @@ from typing import Any
 
 from devenv.errors import ServiceNotReady
 
+# The MinIO client's own defaults: how long one request may take, which answers are retried.
+REQUEST_TIMEOUT = 300.0
+RETRIED = (500, 502, 503, 504)
+
 
 @dataclass(frozen=True)
 class S3Access:
@@ -20,16 +24,30 @@ class S3Access:
     secure: bool = False
 
 
-def client(access: S3Access) -> Any:
-    """A MinIO client for the local endpoint (plain HTTP on loopback)."""
+def client(access: S3Access, *, connections: int | None = None) -> Any:
+    """A MinIO client for the local endpoint (plain HTTP on loopback).
+
+    `connections` keeps that many connections open for as many threads; the default pool
+    keeps 10, and each request of a thread beyond them would open and close a connection.
+    """
     from minio import Minio
 
+    http = None
+    if connections is not None:
+        import urllib3
+
+        http = urllib3.PoolManager(
+            maxsize=connections,
+            timeout=urllib3.Timeout(connect=REQUEST_TIMEOUT, read=REQUEST_TIMEOUT),
+            retries=urllib3.Retry(total=5, backoff_factor=0.2, status_forcelist=RETRIED),
+        )
     return Minio(
         access.endpoint,
         access_key=access.access_key,
         secret_key=access.secret_key,
         region=access.region,
         secure=access.secure,
+        http_client=http,
     )
 
 

@@ -229,7 +229,7 @@ class _Uploader:
         jobs: list[Callable[[], Iterator[Upload]]],
         unchanged: frozenset[tuple[str, str]],
     ) -> None:
-        self.s3 = client(target)
+        self.s3 = client(target, connections=threads)
         self.endpoint = target.endpoint
         self.skipped = 0
         self.failure: Failure | None = None

@@ -195,7 +195,9 @@ def test_an_unreachable_object_store_fails_the_seed_and_keeps_the_previous_data(
 ) -> None:
     seed_clinic(clinic_db, s3_server, "small", 1)
     nowhere = S3Target(f"127.0.0.1:{free_port()}", "k", "s", "us-east-1")  # nothing listens
-    with pytest.raises(SeedError, match="cannot reach bucket documents on 127.0.0.1") as failure:
+    with pytest.raises(
+        SeedError, match=r"cannot reach bucket documents on 127\.0\.0\.1"
+    ) as failure:
         run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2, s3=nowhere)
     assert "devenv status" in (failure.value.hint or "")
     with psycopg.connect(clinic_db) as conn:
