@@ -20,6 +20,11 @@ from pathlib import Path
 
 def devenv(*args: str, env: dict[str, str]) -> float:
     """Run one devenv command and return its wall time; fail loudly on error."""
+    return devenv_output(*args, env=env)[0]
+
+
+def devenv_output(*args: str, env: dict[str, str]) -> tuple[float, str]:
+    """Run one devenv command; return its wall time and standard output. Fail loudly on error."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "devenv", *args], env=env, capture_output=True, text=True
@@ -27,7 +32,7 @@ def devenv(*args: str, env: dict[str, str]) -> float:
     took = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"devenv {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    return took
+    return took, done.stdout
 
 
 STEPS = ("up cold", "up warm", "down", "up no-op")
