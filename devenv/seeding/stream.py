@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import mmap
 import multiprocessing
@@ -199,6 +200,9 @@ class ChunkStream:
             self.lent[1].release()
             self.lent = None
         if self.slots is not None:
-            self.slots.close()
+            # An interrupted COPY's traceback may still hold a view of the last chunk: then
+            # the mapping is unmapped when that view goes.
+            with contextlib.suppress(BufferError):
+                self.slots.close()
             self.slots = None
         _PLAN = _SLOTS = None
