@@ -162,15 +162,20 @@ class ObjectSink:
             raise SeedError(message, hint=hint)
 
     def close(self) -> None:
-        """End the worker: it leaves when its channel closes, or is stopped by its pid."""
+        """End the worker, by its pid when it does not leave by itself.
+
+        A worker done with its uploads leaves when its channel closes. One still uploading
+        (an error or Ctrl-C ended the seed early) is stopped at once.
+        """
         if isinstance(self.worker, _Uploader):
             self.worker.close()
         elif self.worker is not None:
             self.channel.close()
-            self.worker.join(timeout=CLOSE_WAIT)
+            if self.outcome is not None:
+                self.worker.join(timeout=CLOSE_WAIT)
             if self.worker.is_alive():
                 self.worker.terminate()
-                self.worker.join(timeout=10)
+            self.worker.join(timeout=10)
         self.worker = None
 
 
