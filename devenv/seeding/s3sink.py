@@ -132,13 +132,13 @@ class ObjectSink:
             return 0
         if isinstance(self.worker, _Uploader):
             return prune_objects(self.worker.s3, stale, self.threads)
-        self.channel.send(stale)
-        if not self.channel.poll(timeout):
-            log.warning("%s", _no_answer(timeout, "the removal of old seed objects"))
-            return 0
         try:
+            self.channel.send(stale)
+            if not self.channel.poll(timeout):
+                log.warning("%s", _no_answer(timeout, "the removal of old seed objects")[0])
+                return 0
             removed = self.channel.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the upload process is gone
             removed = None
         if not isinstance(removed, int):
             log.warning("the upload process ended before removing the old seed objects")

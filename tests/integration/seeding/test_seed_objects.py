@@ -216,3 +216,24 @@ def test_without_fork_uploads_and_pruning_run_in_threads(
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
     s3 = client(s3_server)
     assert sorted(o.object_name for o in s3.list_objects("docs-threads", recursive=True)) == keys
+
+
+def test_an_upload_process_that_dies_while_pruning_leaves_the_seed_committed(
+    clinic_db: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_clinic(clinic_db, s3_server, "small", 1, "docs-prune-dies")
+    # Inherited by the forked upload process: it dies once asked to remove the old objects.
+    monkeypatch.setattr(
+        "devenv.seeding.s3sink.prune_objects", lambda s3, stale, threads: os._exit(4)
+    )
+    report = seed_clinic(clinic_db, s3_server, "small", 2, "docs-prune-dies")
+    assert not any(n.startswith("removed") for n in report.notes)
+    with psycopg.connect(clinic_db) as conn:
+        runs = conn.execute("SELECT seed FROM devenv_meta.seed_runs ORDER BY id").fetchall()
+        keys = {r[0] for r in conn.execute("SELECT storage_key FROM documents")}
+    assert runs == [(1,), (2,)]
+    listed = {
+        o.object_name for o in client(s3_server).list_objects("docs-prune-dies", recursive=True)
+    }
+    assert keys < listed  # the new objects are in place; the old ones were left
+    assert len(listed) == 16
