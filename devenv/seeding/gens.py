@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import add
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from devenv.seeding.pools import DRAWS, Table, pick
 from devenv.seeding.rng import Draws
@@ -313,7 +313,7 @@ class ForeignGen(Gen):
         idx = self._indexes(blk)
         if gens is None:
             return None
-        present = [p for p in idx if p is not None]
+        present = [p for p in idx if p is not None] if None in idx else cast("list[int]", idx)
         if not present:
             return Block(gens, 0, 0), column, idx
         low, high = min(present), max(present)

@@ -8,8 +8,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate, chain, repeat
-from operator import sub
+from itertools import accumulate
 
 from devenv.seeding.gens import ParentMap
 from devenv.seeding.rng import BLOCK, Draws, mix
@@ -213,13 +212,16 @@ def group_map(cum: array[int]) -> ParentMap:
         return bisect_right(cum, row) - 1
 
     def block(start: int, n: int) -> list[int | None]:
-        # Each parent's run of children is repeated in C: no Python step per row or parent.
-        end = start + n
-        first, last = bisect_right(cum, start) - 1, bisect_right(cum, end - 1) - 1
-        bounds = cum[first : last + 2].tolist()
-        bounds[0], bounds[-1] = start, end
-        runs = map(sub, bounds[1:], bounds[:-1])
-        return list(chain.from_iterable(map(repeat, range(first, last + 1), runs)))
+        # A step of one at the row where each parent's run begins (parents without children
+        # add theirs at the same row), then a running sum in C: no Python step per row.
+        if n <= 0:
+            return []
+        first, last = bisect_right(cum, start) - 1, bisect_right(cum, start + n - 1) - 1
+        steps = [0] * n
+        steps[0] = first
+        for begin in cum[first + 1 : last + 1]:
+            steps[begin - start] += 1
+        return list(accumulate(steps))
 
     return ParentMap(index, block=block)
 
