@@ -19,7 +19,7 @@ from devenv.seeding.gens import (
 from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
-from devenv.seeding.pools import build_table
+from devenv.seeding.pools import SLOT_BITS, build_table
 from devenv.seeding.rng import Draws
 from devenv.seeding.rules import family, infer
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
@@ -260,8 +260,7 @@ class TableBuilder(SpecialColumns):
         if table is None:
             table = build_table(kept, enc, weights=weights, null_fraction=fraction)
             self.p.pool_cache[shared] = table
-        draws = Draws(self.p.key(self.q, col.name))
-        return PoolGen(col.name, enc, table, draws)
+        return PoolGen(col.name, enc, table, Draws(self.p.key(self.q, col.name), bits=SLOT_BITS))
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""

@@ -72,7 +72,7 @@ class Gen:
 
 
 class PoolGen(Gen):
-    """Draw from a 65,536-slot table: one uint16 draw per row picks the slot."""
+    """Draw from a table of TABLE_SIZE slots: one draw per row picks the slot."""
 
     def __init__(self, column: str, encode: Encoder, table: Table, draws: Draws) -> None:
         super().__init__(column, encode)

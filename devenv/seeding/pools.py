@@ -1,4 +1,4 @@
-"""Value pools: built-in word lists, and 65,536-entry lookup tables that rows draw from."""
+"""Value pools: built-in word lists, and 4,096-slot lookup tables that rows draw from."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import Any
 from devenv.resources import resource_dir
 from devenv.seeding.values import NULL
 
-TABLE_SIZE = 4096
-# Draws are uint16; the top 12 bits pick a slot.
-SHIFT = 4
+# A draw table has 2**SLOT_BITS slots; a row's draw (Draws with bits=SLOT_BITS) picks one.
+# Small enough to stay in the CPU cache while a block of rows looks its slots up.
+SLOT_BITS = 12
+TABLE_SIZE = 1 << SLOT_BITS
+# Other draws are uint16.
 DRAWS = 1 << 16
 
 
@@ -26,14 +28,6 @@ def pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _per_draw(slots: list[Any]) -> list[Any]:
-    """Spread per-slot items over every possible draw: draw d uses slot d >> SHIFT."""
-    by_draw: list[Any] = [None] * DRAWS
-    for j in range(1 << SHIFT):
-        by_draw[j :: 1 << SHIFT] = slots
-    return by_draw
 
 
 @functools.cache
@@ -50,15 +44,13 @@ def pairs(name: str) -> tuple[tuple[str, str], ...]:
 
 
 class Table:
-    """A draw table: slot i (a uint16 draw) holds one of a few distinct values.
+    """A draw table: each of its TABLE_SIZE slots holds one of a few distinct values.
 
     Each distinct value is encoded once, lazily, so a small seed pays only for what it draws;
     slots are stored compactly so many tables stay cheap in memory.
     """
 
-    __slots__ = (
-        "_by_draw", "_encode", "_encoded", "_mapped", "_missing", "_slot", "_values", "enc",
-    )  # fmt: skip
+    __slots__ = ("_encode", "_encoded", "_mapped", "_missing", "_slot", "_values", "enc")
 
     def __init__(
         self, values: list[Any], slots: Sequence[int], encode: Callable[[Any], bytes]
@@ -66,50 +58,44 @@ class Table:
         self._values = values
         self._slot = array("H" if len(values) <= 65536 else "I", slots)
         self._encoded: list[bytes | None] = [None] * len(values)
+        # The encoded field of every slot, filled as slots are drawn (or all at once by `fill`).
         self.enc: list[bytes | None] = [None] * len(self._slot)
         self._missing = len(self._slot)
         self._encode = encode
-        # The encoded field of every possible draw, once every slot is encoded (big blocks).
-        self._by_draw: list[bytes] | None = None
         self._mapped: dict[Callable[[Any], Any], list[Any]] = {}
 
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
         if len(idx) < 512:
             values, slot = self._values, self._slot
-            return [values[slot[i >> SHIFT]] for i in idx]
+            return [values[slot[i]] for i in idx]
         return self.mapped(_same, idx)
 
     def mapped(self, fn: Callable[[Any], Any], idx: Sequence[int]) -> list[Any]:
         """Return fn(value) of the drawn slots; fn runs once per distinct value, then is cached."""
-        by_draw = self._mapped.get(fn)
-        if by_draw is None:
+        by_slot = self._mapped.get(fn)
+        if by_slot is None:
             distinct = [None if v is None else fn(v) for v in self._values]
-            by_draw = self._mapped[fn] = _per_draw([distinct[v] for v in self._slot])
-        return pick(by_draw, idx)
+            by_slot = self._mapped[fn] = [distinct[v] for v in self._slot]
+        return pick(by_slot, idx)
 
     def value(self, i: int) -> Any:
         """Return the raw value of one slot."""
-        return self._values[self._slot[i >> SHIFT]]
+        return self._values[self._slot[i]]
 
     def fields(self, idx: Sequence[int]) -> list[bytes]:
         """Return the encoded fields of the drawn slots."""
-        if self._by_draw is None:
+        if self._missing:
             if len(idx) < 512:
-                enc = self.enc
-                if self._missing:
-                    self._fill({i >> SHIFT for i in idx})
-                return [enc[i >> SHIFT] for i in idx]  # type: ignore[misc]
-            self.fill()
-        assert self._by_draw is not None
-        return pick(self._by_draw, idx)
+                self._fill(set(idx))
+            else:
+                self.fill()
+        return pick(self.enc, idx)
 
     def fill(self) -> None:
         """Encode every slot now (before worker processes fork, so they share the work)."""
         if self._missing:
             self._fill(range(len(self.enc)))
-        if self._by_draw is None:
-            self._by_draw = _per_draw(self.enc)
 
     def _fill(self, slots: Iterable[int]) -> None:
         encoded, values, slot_of, encode, enc = (

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 
 BLOCK = 1024
 M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _CACHED_BLOCKS = 64
+_LITTLE = sys.byteorder == "little"
 
 
 def stream_key(seed: int, table: str, column: str, *, stream: str = "") -> bytes:
@@ -34,16 +36,26 @@ class Draws:
 
     Rows come in blocks of BLOCK; one SHAKE-128 call yields a whole block, so drawing for a run of
     rows is cheap, and one row at a time is served from a small cache of recent blocks.
+    With `bits` (9 to 15), uint16 draws are uniform below 2**bits instead.
     """
 
-    def __init__(self, key: bytes, *, wide: bool = False) -> None:
+    def __init__(self, key: bytes, *, wide: bool = False, bits: int = 16) -> None:
         self.key = key
         self.code = "I" if wide else "H"
         self.size = 4 if wide else 2
+        # Each draw's high byte keeps only its low (bits - 8) bits: one translate, at C speed.
+        self.mask = (
+            None if wide or bits >= 16 else bytes(b & ((1 << (bits - 8)) - 1) for b in range(256))
+        )
         self._cache: dict[int, memoryview] = {}
 
     def _make(self, block: int) -> memoryview:
         data = hashlib.shake_128(self.key + block.to_bytes(8, "little")).digest(self.size * BLOCK)
+        if self.mask is not None:
+            high = 1 if _LITTLE else 0
+            masked = bytearray(data)
+            masked[high::2] = masked[high::2].translate(self.mask)
+            return memoryview(masked).cast("H")
         view: memoryview = memoryview(data).cast(self.code)  # type: ignore[call-overload]
         return view
 

@@ -13,7 +13,7 @@ from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import DerivedColumns
 from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen, UuidGen
 from devenv.seeding.model import Column, PgType
-from devenv.seeding.pools import build_table
+from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
 from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, fit, max_length, range_values
@@ -100,7 +100,7 @@ class SpecialColumns(DerivedColumns):
             )
         gen.column = name
         if isinstance(gen, PoolGen):
-            gen.draws = Draws(self.p.key(self.q, name))
+            gen.draws = Draws(self.p.key(self.q, name), bits=SLOT_BITS)
         return gen
 
     def def_provider(self, col: Column, cdef: ColumnDef) -> Gen:
@@ -250,11 +250,11 @@ class SpecialColumns(DerivedColumns):
         made = providers.build(rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor)
         values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
         table = build_table(values, encoder(element))
-        key = key_int(self.p.key(self.q, col.name, stream="array"))
+        key, last = key_int(self.p.key(self.q, col.name, stream="array")), TABLE_SIZE - 1
         return RowGen(
             col.name,
             encoder(col.type),
-            lambda r: [table.value(mix(key, r * 4 + j) & 0xFFFF) for j in range(mix(key, r) % 4)],
+            lambda r: [table.value(mix(key, r * 4 + j) & last) for j in range(mix(key, r) % 4)],
         )
 
     def object_spec(self) -> Any:

@@ -103,3 +103,18 @@ def test_sequences_build_blocks_and_look_up_rows() -> None:
     blk = Block({"id": gen}, 5, 4)
     assert blk.raw("id") == [25, 28, 31, 34] == [gen.at(r) for r in range(5, 9)]
     assert gen.values_at([0, None, 2]) == [10, None, 16]
+
+
+def test_slot_draws_are_uniform_below_the_table_size_and_the_same_one_at_a_time() -> None:
+    slots = Draws(stream_key(1, "t", "name"), bits=12)
+    values = slots.block(500, 3 * BLOCK)
+    assert max(values) < 4096
+    assert values == [slots.at(r) for r in range(500, 500 + 3 * BLOCK)]
+    # Every slot about as likely: 64 slot ranges of 64 each get 1/64 of 200k draws (+-12 %).
+    counts = [0] * 64
+    for v in slots.block(0, 200_000):
+        counts[v >> 6] += 1
+    assert all(abs(c - 200_000 / 64) < 0.12 * 200_000 / 64 for c in counts)
+    # The low byte is the full draw's: the same stream at 16 bits agrees below 2**12.
+    full = Draws(stream_key(1, "t", "name")).block(500, 3 * BLOCK)
+    assert values == [v & 0xFFF for v in full]

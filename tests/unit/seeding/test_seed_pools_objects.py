@@ -20,11 +20,11 @@ TEXT = PgType(25, "text", "text")
 
 def test_table_weights_and_nulls() -> None:
     table = build_table(["a", "b"], encoder(TEXT), weights=[3, 1], null_fraction=0.25)
-    draws = range(65536)
+    draws = range(TABLE_SIZE)  # every slot once
     raw = table.values(draws)
-    assert raw.count(None) == 65536 // 4
+    assert raw.count(None) == TABLE_SIZE // 4
     assert raw.count("a") == 3 * raw.count("b")
-    assert table.fields(draws).count(NULL) == 65536 // 4
+    assert table.fields(draws).count(NULL) == TABLE_SIZE // 4
     assert TABLE_SIZE == 4096
 
 
@@ -85,7 +85,7 @@ def test_png_chunks_have_valid_crcs() -> None:
 
 def test_table_lookups_by_draw_and_mapped_values_agree_with_slots() -> None:
     table = build_table(["Ann", "Bo", "Cy"], encoder(PgType(25, "text", "text")), null_fraction=0.1)
-    draws = random.Random(4).choices(range(65536), k=2000)
+    draws = random.Random(4).choices(range(TABLE_SIZE), k=2000)
     small = table.fields(draws[:10])  # fewer than 512 draws: encoded lazily, slot by slot
     assert small == [encoder(PgType(25, "text", "text"))(table.value(d)) for d in draws[:10]]
     table.fill()
