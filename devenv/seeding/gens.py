@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import struct
 from collections.abc import Callable, Sequence
 from operator import add
 from typing import TYPE_CHECKING, Any, cast
@@ -159,8 +161,7 @@ class UuidGen(Gen):
 
     def raw(self, blk: Block) -> list[Any]:
         """Slice the block's bytes into one 16-byte value per row."""
-        data = self.stream.block(blk.start, blk.n)
-        return [data[i : i + 16] for i in range(0, 16 * blk.n, 16)]
+        return split(self.stream.block(blk.start, blk.n), 16, blk.n)
 
     def enc(self, blk: Block) -> list[bytes]:
         """Interleave the length prefix, then slice one 20-byte field per row."""
@@ -171,12 +172,21 @@ class UuidGen(Gen):
         out[3::20] = self._PREFIX[3:] * n
         for j in range(16):
             out[4 + j :: 20] = data[j::16]
-        fields = bytes(out)
-        return [fields[i : i + 20] for i in range(0, 20 * n, 20)]
+        return split(out, 20, n)
 
     def at(self, row: int) -> Any:
         """Return one row's UUID bytes."""
         return self.stream.at(row)
+
+
+def split(data: bytes | bytearray, width: int, n: int) -> list[bytes]:
+    """Cut `data` into n values of `width` bytes each, in one C call."""
+    return list(_splitter(width, n).unpack(data))
+
+
+@functools.lru_cache(maxsize=16)
+def _splitter(width: int, n: int) -> struct.Struct:
+    return struct.Struct(f"{width}s" * n)
 
 
 class ConstGen(Gen):

@@ -50,10 +50,14 @@ class UuidStream:
         buf = bytearray(noise[offset : offset + 16 * n])
         buf[6::16] = buf[6::16].translate(_VERSION)
         buf[8::16] = buf[8::16].translate(_VARIANT)
-        mult, add = self.mult * _ODD48, self.offset
-        # r * mult + add for each row r, as one arithmetic progression.
-        steps = range(start * mult + add, (start + n) * mult + add, mult)
-        tail = array("Q", [v & _M48 for v in steps])
+        mult = self.mult * _ODD48 & _M48
+        first = (start * mult + self.offset) & _M48
+        # r * mult + offset for each row r, as one arithmetic progression: only its low 48 bits
+        # are used, and below 2**64 (a block of fewer than 2**16 rows) they need no masking.
+        if n < 1 << 16:
+            tail = array("Q", range(first, first + n * mult, mult))
+        else:
+            tail = array("Q", [v & _M48 for v in range(first, first + n * mult, mult)])
         if _LITTLE:
             tail.byteswap()
         packed = tail.tobytes()
