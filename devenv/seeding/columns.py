@@ -19,7 +19,7 @@ from devenv.seeding.gens import (
 from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
-from devenv.seeding.pools import SLOT_BITS, build_table
+from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
 from devenv.seeding.rng import Draws
 from devenv.seeding.rules import family, infer
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
@@ -266,7 +266,9 @@ class TableBuilder(SpecialColumns):
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""
         base = self.gens.get(relation.small) or self._early(relation.small)
         low, high, unit = self.offset_range(col, strict=relation.strict, cdef=cdef)
-        draws = Draws(self.p.key(self.q, col.name, stream="offset"))
+        # Up to TABLE_SIZE steps, 12-bit draws still reach every one of them.
+        bits = SLOT_BITS if high - low < TABLE_SIZE else 16
+        draws = Draws(self.p.key(self.q, col.name, stream="offset"), bits=bits)
         return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
 
     def _early(self, name: str) -> Gen:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from operator import add
 from typing import TYPE_CHECKING, Any, cast
 
-from devenv.seeding.pools import DRAWS, Table, pick
+from devenv.seeding.pools import Table, pick
 from devenv.seeding.rng import Draws
 from devenv.seeding.values import NULL, Encoder
 
@@ -381,7 +381,11 @@ def _at(values: Sequence[Any], idx: list[int | None], low: int, null: Any) -> li
 
 
 class OffsetGen(Gen):
-    """A value after another column of the same row: base + a drawn step count (CHECK a < b)."""
+    """A value after another column of the same row: base + a drawn step count (CHECK a < b).
+
+    Draws of `draws.bits` bits spread over the span of steps; few steps need few bits, and a
+    small table of every draw's step stays in the CPU cache.
+    """
 
     def __init__(
         self, column: str, encode: Encoder, base: Gen, low: int, high: int, unit: Any, draws: Draws
@@ -392,20 +396,21 @@ class OffsetGen(Gen):
         self.span = high - low + 1
         self.unit = unit
         self.draws = draws
+        self.bits = draws.bits
         self._steps: list[Any] | None = None
 
     def raw(self, blk: Block) -> list[Any]:
         """Add a drawn offset to each base value (NULL stays NULL)."""
-        low, span, unit = self.low, self.span, self.unit
+        low, span, unit, bits = self.low, self.span, self.unit, self.bits
         draws = self.draws.block(blk.start, blk.n)
         base = blk.raw(self.base.column)
         if blk.n < 512 or None in base:
             return [
-                None if b is None else b + (low + (d * span >> 16)) * unit
+                None if b is None else b + (low + (d * span >> bits)) * unit
                 for b, d in zip(base, draws, strict=True)
             ]
         if self._steps is None:  # the step of every possible draw, made once
-            self._steps = [(low + (d * span >> 16)) * unit for d in range(DRAWS)]
+            self._steps = [(low + (d * span >> bits)) * unit for d in range(1 << bits)]
         return list(map(add, base, pick(self._steps, draws)))
 
     def at(self, row: int) -> Any:
@@ -414,5 +419,5 @@ class OffsetGen(Gen):
         return (
             None
             if b is None
-            else b + (self.low + (self.draws.at(row) * self.span >> 16)) * self.unit
+            else b + (self.low + (self.draws.at(row) * self.span >> self.bits)) * self.unit
         )

@@ -15,8 +15,6 @@ from devenv.seeding.values import NULL
 # Small enough to stay in the CPU cache while a block of rows looks its slots up.
 SLOT_BITS = 12
 TABLE_SIZE = 1 << SLOT_BITS
-# Other draws are uint16.
-DRAWS = 1 << 16
 
 
 def pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:

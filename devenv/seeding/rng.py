@@ -43,6 +43,7 @@ class Draws:
         self.key = key
         self.code = "I" if wide else "H"
         self.size = 4 if wide else 2
+        self.bits = 32 if wide else min(bits, 16)
         # Each draw's high byte keeps only its low (bits - 8) bits: one translate, at C speed.
         self.mask = (
             None if wide or bits >= 16 else bytes(b & ((1 << (bits - 8)) - 1) for b in range(256))

@@ -115,3 +115,17 @@ def test_other_templates_keep_str_format(template: str) -> None:
     from devenv.seeding.special import _row_printf
 
     assert _row_printf(template) is None
+
+
+@pytest.mark.parametrize(("span", "bits"), [(1, 12), (76, 12), (4096, 12), (5000, 16)])
+def test_offsets_reach_every_step_of_their_span(span: int, bits: int) -> None:
+    from devenv.seeding.gens import Block, ConstGen, OffsetGen
+    from devenv.seeding.rng import Draws, stream_key
+
+    int8 = encoder(PgType(20, "int8", "int8"))
+    base = ConstGen("a", int8, 1000)
+    draws = Draws(stream_key(1, "t", "b"), bits=bits)
+    gen = OffsetGen("b", int8, base, 1, span, 1, draws)
+    values = Block({"a": base, "b": gen}, 0, 200_000).raw("b")
+    assert set(values) == set(range(1001, 1001 + span))
+    assert values[:300] == [gen.at(r) for r in range(300)]
