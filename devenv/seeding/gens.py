@@ -111,16 +111,24 @@ class RowGen(Gen):
         fn: Callable[[int], Any],
         *,
         block: Callable[[int, int], list[Any]] | None = None,
+        fields: Callable[[int, int], list[bytes]] | None = None,
     ) -> None:
         super().__init__(column, encode)
         self.fn = fn
         self.block = block
+        self.fields = fields
 
     def raw(self, blk: Block) -> list[Any]:
         """Apply fn to each row index (or the block form of fn, when given)."""
         if self.block is not None:
             return self.block(blk.start, blk.n)
         return list(map(self.fn, blk.rows))
+
+    def enc(self, blk: Block) -> list[bytes]:
+        """Encode the values, or make the encoded fields directly when a form for that is given."""
+        if self.fields is not None and self.column not in blk._raw:
+            return self.fields(blk.start, blk.n)
+        return super().enc(blk)
 
     def at(self, row: int) -> Any:
         """Apply fn to one row index."""

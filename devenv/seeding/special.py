@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import string
+import struct
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from devenv.seeding import keys, providers
@@ -25,6 +27,7 @@ _OBJECT_KEY = re.compile(
 _SLUG = re.compile(r"[^a-z0-9]+")
 _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 _ROW_SPEC = re.compile(r"^0?\d*d?$")
+_FIELD_LENGTH = struct.Struct("!i")
 
 
 class SpecialColumns(DerivedColumns):
@@ -183,13 +186,18 @@ class SpecialColumns(DerivedColumns):
         transform = cdef.spec.get("transform")
         if not inputs and transform is None and limit is None:
             printf = _row_printf(text)
-            block = (
-                None
-                if printf is None
-                else lambda start, n: list(map(printf.__mod__, range(start + 1, start + n + 1)))
-            )
+            block: Callable[[int, int], list[Any]] | None = None
+            encoded: Callable[[int, int], list[bytes]] | None = None
+            if printf is not None:
+                block = partial(_printf_block, printf)
+                if col.type.base in ("text", "varchar", "citext"):
+                    encoded = partial(_printf_fields, printf.encode())
             return RowGen(
-                col.name, encoder(col.type), lambda r: text.format(row=r + 1), block=block
+                col.name,
+                encoder(col.type),
+                lambda r: text.format(row=r + 1),
+                block=block,
+                fields=encoded,
             )
         types = {n: self.table.column(n).type for n in inputs}
         make = _template(text, types, transform, limit)
@@ -294,6 +302,27 @@ def _row_printf(text: str) -> str | None:
             return None
         out.append("%" + (spec or "").removesuffix("d") + "d")
     return "".join(out)
+
+
+def _printf_block(printf: str, start: int, n: int) -> list[str]:
+    """The template of rows [start, start + n), numbered from 1."""
+    return list(map(printf.__mod__, range(start + 1, start + n + 1)))
+
+
+def _printf_fields(printf: bytes, start: int, n: int) -> list[bytes]:
+    """The template of rows [start, start + n) as binary COPY text fields, length included.
+
+    Between powers of ten every number has as many digits, so every field has the same length:
+    one bytes format per run gives the length prefix and the text together.
+    """
+    out: list[bytes] = []
+    number, end = start + 1, start + n + 1
+    while number < end:
+        stop = min(end, 10 ** len(str(number)))
+        prefix = _FIELD_LENGTH.pack(len(printf % number)).replace(b"%", b"%%")
+        out.extend(map((prefix + printf).__mod__, range(number, stop)))
+        number = stop
+    return out
 
 
 def _template(

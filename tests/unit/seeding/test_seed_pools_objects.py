@@ -129,3 +129,16 @@ def test_offsets_reach_every_step_of_their_span(span: int, bits: int) -> None:
     values = Block({"a": base, "b": gen}, 0, 200_000).raw("b")
     assert set(values) == set(range(1001, 1001 + span))
     assert values[:300] == [gen.at(r) for r in range(300)]
+
+
+@pytest.mark.parametrize("template", ["INV-{row:08d}", "{row}", "n°{row:3d}%", "x" * 35 + "{row}"])
+def test_row_templates_encode_straight_to_the_fields_text_would_give(template: str) -> None:
+    from devenv.seeding.special import _printf_fields, _row_printf
+
+    printf = _row_printf(template)
+    assert printf is not None
+    text = encoder(PgType(25, "text", "text"))
+    # Across the digit-count changes at 10, 100 and 1000 (and a 37-byte field: b"%" as length).
+    for start, n in ((0, 1200), (95, 10), (99_999_990, 20)):
+        expected = [text(template.format(row=r + 1)) for r in range(start, start + n)]
+        assert _printf_fields(printf.encode(), start, n) == expected
