@@ -50,8 +50,13 @@ class Draws:
         )
         self._cache: dict[int, memoryview] = {}
 
-    def _make(self, block: int) -> memoryview:
-        data = hashlib.shake_128(self.key + block.to_bytes(8, "little")).digest(self.size * BLOCK)
+    def _make(self, first: int, last: int = -1) -> memoryview:
+        """Return the draws of blocks first..last (just `first` by default) as one view."""
+        digests = (
+            hashlib.shake_128(self.key + b.to_bytes(8, "little")).digest(self.size * BLOCK)
+            for b in range(first, max(first, last) + 1)
+        )
+        data = b"".join(digests)
         if self.mask is not None:
             high = 1 if _LITTLE else 0
             masked = bytearray(data)
@@ -64,12 +69,7 @@ class Draws:
         """Return draws for rows [start, start + n)."""
         first, last = start // BLOCK, (start + n - 1) // BLOCK
         offset = start - first * BLOCK
-        if first == last:
-            return self._make(first)[offset : offset + n].tolist()
-        out: list[int] = []
-        for b in range(first, last + 1):
-            out.extend(self._make(b).tolist())
-        return out[offset : offset + n]
+        return self._make(first, last)[offset : offset + n].tolist()
 
     def at(self, row: int) -> int:
         """Return the draw of one row."""
