@@ -27,7 +27,6 @@ _OBJECT_KEY = re.compile(
 _SLUG = re.compile(r"[^a-z0-9]+")
 _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 _ROW_SPEC = re.compile(r"^0?\d*d?$")
-_FIELD_LENGTH = struct.Struct("!i")
 
 
 class SpecialColumns(DerivedColumns):
@@ -319,7 +318,7 @@ def _printf_fields(printf: bytes, start: int, n: int) -> list[bytes]:
     number, end = start + 1, start + n + 1
     while number < end:
         stop = min(end, 10 ** len(str(number)))
-        prefix = _FIELD_LENGTH.pack(len(printf % number)).replace(b"%", b"%%")
+        prefix = struct.pack("!i", len(printf % number)).replace(b"%", b"%%")
         out.extend(map((prefix + printf).__mod__, range(number, stop)))
         number = stop
     return out
