@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from up_down import bench_env, devenv, devenv_output
+from up_down import bench_env, devenv, devenv_output, example_project
 
 from devenv.services.postgres import CLUSTER_OPTIONS, SERVER_OPTIONS
 
@@ -227,26 +227,18 @@ def through_the_cli(runs: int, scale: str) -> tuple[list[dict[str, Any]], dict[s
     new-seed runs and the repeat, each with its wall time (Python start and exit included).
     """
     env = bench_env("native")
-    project = Path(tempfile.mkdtemp(prefix="devenv-bench-cli-", dir="/tmp"))
-    project.chmod(0o755)
+    with example_project(env) as project:
 
-    def seed(number: int) -> dict[str, Any]:
-        took, out = devenv_output("seed", "-C", str(project), "--scale", scale,
-                                  "--seed", str(number), "--json", env=env)  # fmt: skip
-        result: dict[str, Any] = json.loads(out)
-        result["wall_seconds"] = took
-        return result
+        def seed(number: int) -> dict[str, Any]:
+            took, out = devenv_output("seed", "-C", str(project), "--scale", scale,
+                                      "--seed", str(number), "--json", env=env)  # fmt: skip
+            result: dict[str, Any] = json.loads(out)
+            result["wall_seconds"] = took
+            return result
 
-    try:
-        devenv("init", "--example", "-C", str(project), env=env)
-        try:
-            devenv("up", "-C", str(project), env=env)
-            fresh = [seed(1000 + run) for run in range(runs)]
-            return fresh, seed(1000 + runs - 1)
-        finally:
-            devenv("destroy", "--yes", "-C", str(project), env=env)
-    finally:
-        shutil.rmtree(project, ignore_errors=True)
+        devenv("up", "-C", str(project), env=env)
+        fresh = [seed(1000 + run) for run in range(runs)]
+        return fresh, seed(1000 + runs - 1)
 
 
 def cli_report(fresh: list[dict[str, Any]], again: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -57,21 +59,28 @@ def measure(runs: int, runtime: str) -> dict[str, list[float]]:
 
 def measure_once(env: dict[str, str]) -> dict[str, float]:
     """One fresh example project: up (cold), up (no-op), down, up (warm), then destroy."""
+    took: dict[str, float] = {}
+    with example_project(env) as project:
+        took["up cold"] = devenv("up", "-C", str(project), env=env)
+        took["up no-op"] = devenv("up", "-C", str(project), env=env)
+        took["down"] = devenv("down", "-C", str(project), env=env)
+        took["up warm"] = devenv("up", "-C", str(project), env=env)
+    return took
+
+
+@contextmanager
+def example_project(env: dict[str, str]) -> Iterator[Path]:
+    """A fresh copy of the example in a temporary folder; destroyed (stack and files) after."""
     project = Path(tempfile.mkdtemp(prefix="devenv-bench-", dir="/tmp"))
     project.chmod(0o755)
-    took: dict[str, float] = {}
     try:
         devenv("init", "--example", "-C", str(project), env=env)
         try:
-            took["up cold"] = devenv("up", "-C", str(project), env=env)
-            took["up no-op"] = devenv("up", "-C", str(project), env=env)
-            took["down"] = devenv("down", "-C", str(project), env=env)
-            took["up warm"] = devenv("up", "-C", str(project), env=env)
+            yield project
         finally:
             devenv("destroy", "--yes", "-C", str(project), env=env)
     finally:
         shutil.rmtree(project, ignore_errors=True)
-    return took
 
 
 def summary(values: list[float]) -> str:

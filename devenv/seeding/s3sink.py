@@ -186,10 +186,7 @@ def _no_answer(timeout: float, what: str) -> Failure:
 def prune_objects(s3: Any, stale: set[tuple[str, str]], threads: int) -> int:
     """Delete the given objects in batches of parallel requests; return how many went."""
     batches: list[tuple[str, list[str]]] = []
-    by_bucket: dict[str, list[str]] = {}
-    for bucket, key in sorted(stale):
-        by_bucket.setdefault(bucket, []).append(key)
-    for bucket, names in by_bucket.items():
+    for bucket, names in _by_bucket(sorted(stale)).items():
         size = max(PRUNE_BATCH, -(-len(names) // threads))
         batches += [(bucket, names[i : i + size]) for i in range(0, len(names), size)]
     if not batches:
@@ -282,10 +279,7 @@ def _etags(s3: Any, wanted: frozenset[tuple[str, str]]) -> dict[tuple[str, str],
     so every object is put again.
     """
     found: dict[tuple[str, str], str] = {}
-    by_bucket: dict[str, list[str]] = {}
-    for bucket, key in wanted:
-        by_bucket.setdefault(bucket, []).append(key)
-    for bucket, keys in by_bucket.items():
+    for bucket, keys in _by_bucket(wanted).items():
         names = set(keys)
         try:
             # S3 prefixes are plain string prefixes, not path components.
@@ -296,6 +290,14 @@ def _etags(s3: Any, wanted: frozenset[tuple[str, str]]) -> dict[tuple[str, str],
         except Exception as exc:  # minio raises several unrelated types
             log.info("listing %s failed, so its seed objects are put again: %s", bucket, exc)
     return found
+
+
+def _by_bucket(objects: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Group (bucket, key) pairs by bucket, keeping their order."""
+    grouped: dict[str, list[str]] = {}
+    for bucket, key in objects:
+        grouped.setdefault(bucket, []).append(key)
+    return grouped
 
 
 def _upload_process(
