@@ -53,9 +53,8 @@ def test_block_values_equal_row_by_row_values(db: str, which: str) -> None:
     assert checked > 40
 
 
-def test_worker_chunks_in_shared_memory_equal_local_chunks(db: str) -> None:
-    apply_sql(db, *(p.read_text() for p in sorted((CLINIC / "migrations").glob("*.sql"))))
-    plan = plan_of(db, CLINIC / "seeds", "medium")
+def test_worker_chunks_in_shared_memory_equal_local_chunks(clinic_db: str) -> None:
+    plan = plan_of(clinic_db, CLINIC / "seeds", "medium")
     expected = [chunk_bytes(plan.tables[i], start, n) for i, start, n in tasks(plan)]
     with ChunkStream(plan, 2) as stream:
         got = [bytes(data) for _, data in stream]
@@ -63,10 +62,9 @@ def test_worker_chunks_in_shared_memory_equal_local_chunks(db: str) -> None:
     assert len(got) > 5
 
 
-def test_closing_the_stream_while_a_chunk_is_still_referenced(db: str) -> None:
+def test_closing_the_stream_while_a_chunk_is_still_referenced(clinic_db: str) -> None:
     # Ctrl-C in the middle of a COPY leaves the chunk in the traceback's frames.
-    apply_sql(db, *(p.read_text() for p in sorted((CLINIC / "migrations").glob("*.sql"))))
-    plan = plan_of(db, CLINIC / "seeds", "medium")
+    plan = plan_of(clinic_db, CLINIC / "seeds", "medium")
     stream = ChunkStream(plan, 2)
     _, chunk = next(stream)
     held = memoryview(chunk)[:10]  # a view derived from the chunk, as a COPY writer may take
