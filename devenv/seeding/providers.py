@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from devenv.seeding.pools import pairs, words
@@ -195,26 +196,30 @@ def _word(args: Args, rnd: random.Random, anchor: int) -> Made:
 @provider("words", "title")
 def _words(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = args.get("count", [2, 4])
-    vocab = words("words")
-    return _text(
-        _n(
-            args,
-            rnd,
-            lambda: " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize(),
-        )
-    )
+    size = int(args.get("pool_size", BASE))
+    return _text([p.capitalize() for p in _phrases(rnd, words("words"), low, high, size)])
 
 
 @provider("sentence", "description", "paragraph", "text")
 def _sentence(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = args.get("words", [6, 16])
     vocab = [w.lower() for w in words("words")]
+    low_count, high_count = args.get("sentences", [1, 1])
+    counts = rnd.choices(range(low_count, high_count + 1), k=int(args.get("pool_size", BASE)))
+    sentences = [p.capitalize() + "." for p in _phrases(rnd, vocab, low, high, sum(counts))]
+    return _text(_groups(sentences, counts))
 
-    def one() -> str:
-        return " ".join(rnd.choice(vocab) for _ in range(rnd.randint(low, high))).capitalize() + "."
 
-    count = args.get("sentences", [1, 1])
-    return _text(_n(args, rnd, lambda: " ".join(one() for _ in range(rnd.randint(*count)))))
+def _phrases(rnd: random.Random, vocab: Sequence[str], low: int, high: int, size: int) -> list[str]:
+    """Return `size` phrases of low..high words each, every draw made in two bulk calls."""
+    counts = rnd.choices(range(low, high + 1), k=size)
+    return _groups(rnd.choices(vocab, k=sum(counts)), counts)
+
+
+def _groups(items: list[str], counts: list[int]) -> list[str]:
+    """Join consecutive runs of `items`, `counts[i]` items for the i-th result, with spaces."""
+    it = iter(items)
+    return [" ".join(islice(it, c)) for c in counts]
 
 
 @provider("slug")

@@ -34,7 +34,8 @@ def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
     low = Decimal(str(args.get("min", "5"))).scaleb(places)
     high = Decimal(str(args.get("max", "2000"))).scaleb(places)
     # Amounts cluster low and tail off, like real prices and bills.
-    raw = sorted(int(low + (high - low) * Decimal(rnd.random() ** 2.5)) for _ in range(BASE))
+    base, span = float(low), float(high - low)
+    raw = sorted(int(base + span * rnd.random() ** 2.5) for _ in range(BASE))
     return Made([Decimal(v).scaleb(-places) for v in raw], "decimal")
 
 

@@ -111,6 +111,9 @@ def fit(
     allowed = set(pgtype.labels) if pgtype.base == "enum" else None
     if rules.choices is not None:
         allowed = set(rules.choices) if allowed is None else allowed & set(rules.choices)
+    # With no rule beyond NOT NULL (and a length to cut to), only NULLs are dropped.
+    unruled = allowed is None and low is None and high is None
+    unruled = unruled and not (rules.excluded or rules.min_length or rules.patterns)
     kept: list[Any] = []
     kept_weights: list[float] = []
     for i, value in enumerate(values):
@@ -118,7 +121,7 @@ def fit(
             value = value.quantize(Decimal(1).scaleb(-precision[1]))
         if kind == "text" and longest is not None and isinstance(value, str):
             value = value[:longest]
-        if not _accepts(value, low, high, allowed, rules, pgtype):
+        if value is None if unruled else not _accepts(value, low, high, allowed, rules, pgtype):
             continue
         kept.append(value)
         kept_weights.append(1.0 if weights is None else weights[i])
