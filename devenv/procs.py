@@ -6,9 +6,11 @@ import contextlib
 import logging
 import os
 import signal
+import socket
+import stat
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +157,34 @@ def stop(records: Sequence[tuple[int, int, int]], *, timeout: float = 15.0) -> l
             os.kill(pid, signal.SIGKILL)
             wait_exit(pid, st, timeout=5.0)
     return [pid for pid, _, _ in alive]
+
+
+def remove_stale_sockets(paths: Iterable[str]) -> list[str]:
+    """Delete the Unix sockets among `paths` that nothing listens on; return the ones deleted.
+
+    A path that is not a socket, or that still accepts a connection (another program listens
+    there now), is left alone.
+    """
+    removed = []
+    for path in paths:
+        try:
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            try:
+                probe.connect(path)
+                continue  # in use
+            except ConnectionRefusedError:
+                pass  # nobody listens: stale
+            except OSError:
+                continue  # cannot tell (no permission, a full backlog): keep it
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        removed.append(path)
+    return removed
 
 
 def wait_exit(pid: int, expected_start: int, *, timeout: float) -> bool:

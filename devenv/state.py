@@ -48,6 +48,7 @@ class ProcessRecord:
     start_time: int
     argv0: str
     stop_signal: int = 15
+    leftovers: tuple[str, ...] = ()  # see NativeCommand.leftovers
 
 
 @dataclass
@@ -69,7 +70,10 @@ class ProjectState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProjectState:
         """Read back what to_json wrote."""
-        procs = {k: ProcessRecord(**v) for k, v in data.get("processes", {}).items()}
+        procs = {
+            k: ProcessRecord(**{**v, "leftovers": tuple(v.get("leftovers", ()))})
+            for k, v in data.get("processes", {}).items()
+        }
         return cls(
             runtime=data.get("runtime"),
             ports={k: int(v) for k, v in data.get("ports", {}).items()},

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from devenv.errors import ServiceNotReady, ToolMissing
 from devenv.probes import wait_until_ready
-from devenv.procs import RunAs, is_running, run, spawn, start_time, stop, tail_file
+from devenv.procs import (
+    RunAs,
+    is_running,
+    remove_stale_sockets,
+    run,
+    spawn,
+    start_time,
+    stop,
+    tail_file,
+)
 from devenv.runners import Notify, ServiceStatus, StartReport
 from devenv.runners.pgbin import data_dir_major, find_binaries
 from devenv.runners.portplan import choose_ports
@@ -124,6 +133,13 @@ class NativeRunner:
         ctx = StackContext(self.settings, self.secrets, dict(state.ports))
         state.runtime = self.name
         todo = [s for s in self.services if s.name not in running]
+        # A process that died (killed, crashed) may have left its sockets behind.
+        remove_stale_sockets(
+            path
+            for name, rec in state.processes.items()
+            if name not in running
+            for path in rec.leftovers
+        )
         started: list[str] = []
         try:
             for service in todo:
@@ -201,7 +217,7 @@ class NativeRunner:
         )
         started = start_time(proc.pid) or 0
         state.processes[service.name] = ProcessRecord(
-            proc.pid, started, command.argv[0], command.stop_signal
+            proc.pid, started, command.argv[0], command.stop_signal, command.leftovers
         )
         log.info("started %s (pid %s)", service.name, proc.pid)
 
@@ -282,6 +298,7 @@ class NativeRunner:
         """Stop the named services together and forget their records."""
         records = {n: state.processes.pop(n) for n in names if n in state.processes}
         stopped = stop([(r.pid, r.start_time, r.stop_signal) for r in records.values()], timeout=30)
+        remove_stale_sockets(path for r in records.values() for path in r.leftovers)
         save_state(self.state_dir, state)
         return [name for name, r in records.items() if r.pid in stopped]
 

@@ -43,6 +43,9 @@ class NativeCommand:
     env: Mapping[str, str] = field(default_factory=dict)
     unprivileged: bool = False  # the program refuses to run as root
     stop_signal: int = 15
+    # Unix sockets the program makes outside devenv's directories and removes only when it
+    # exits cleanly; devenv deletes the ones nothing listens on once the process is gone.
+    leftovers: tuple[str, ...] = ()
 
 
 class Service(Protocol):

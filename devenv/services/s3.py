@@ -15,6 +15,9 @@ from devenv.settings import Settings
 _JOINED = '"DataNodes":[{'  # the master's topology lists a volume server
 INTERNAL_PORTS = ("s3.master", "s3.volume", "s3.filer", "s3.admin", "s3.grpc")
 EXTRA_PORTS = ("s3.iceberg", "s3.lance")
+# The Unix sockets weed makes beside its listeners: fixed paths, named by service and port,
+# which it removes only on a clean exit.
+WEED_SOCKET = "/tmp/seaweedfs-{}-{}.sock"  # noqa: S108 - weed's own paths, not a temp file
 
 
 class S3Service:
@@ -50,6 +53,7 @@ class S3Service:
         """`weed mini` with every listener on 127.0.0.1 and the extras switched off."""
         weed = str(layout.bin_dir / "weed") if layout.bin_dir else "weed"
         p = ctx.port
+        grpc = {name: p(f"s3.{name}") + 10000 for name in ("master", "volume", "filer", "admin")}
         argv = [
             weed,
             f"-logdir={layout.data_dir.parent}",
@@ -61,14 +65,8 @@ class S3Service:
             f"-s3.port.grpc={p('s3.grpc')}",
             f"-s3.port.iceberg={p('s3.iceberg')}",
             f"-s3.port.lance={p('s3.lance')}",
-            f"-master.port={p('s3.master')}",
-            f"-master.port.grpc={p('s3.master') + 10000}",
-            f"-volume.port={p('s3.volume')}",
-            f"-volume.port.grpc={p('s3.volume') + 10000}",
-            f"-filer.port={p('s3.filer')}",
-            f"-filer.port.grpc={p('s3.filer') + 10000}",
-            f"-admin.port={p('s3.admin')}",
-            f"-admin.port.grpc={p('s3.admin') + 10000}",
+            *(f"-{name}.port={p(f's3.{name}')}" for name in grpc),
+            *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
             "-admin.ui=false",
             "-webdav=false",
             "-master.telemetry=false",
@@ -76,11 +74,14 @@ class S3Service:
             "-volume.preStopSeconds=0",
             "-idleTimeout=2",  # graceful stop waits for idle keep-alive connections
         ]
+        sockets = {"s3": p("s3"), "s3-grpc": p("s3.grpc"), "filer": p("s3.filer")}
+        sockets |= {f"{name}-grpc": port for name, port in grpc.items()}
+        leftovers = tuple(WEED_SOCKET.format(name, port) for name, port in sockets.items())
         env = {
             "AWS_ACCESS_KEY_ID": ctx.secrets.s3_access_key,
             "AWS_SECRET_ACCESS_KEY": ctx.secrets.s3_secret_key,
         }
-        return NativeCommand(tuple(argv), env=env)
+        return NativeCommand(tuple(argv), env=env, leftovers=leftovers)
 
     def probe(self, ctx: StackContext) -> Probe:
         """Ready when the S3 API answers (403 to an anonymous request is an answer).

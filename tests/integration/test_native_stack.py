@@ -174,6 +174,22 @@ def test_sigkilled_server_is_reported_and_brought_back(
     assert psql(env["DATABASE_URL"], "select count(*) from patients") == before
 
 
+def test_a_killed_object_store_leaves_no_sockets_in_tmp(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    up_example(capsys, project)
+    record = load_state(project / ".devenv").processes["s3"]
+    made = [path for path in record.leftovers if Path(path).exists()]
+    assert made, "weed made none of the sockets devenv knows about"
+    os.kill(record.pid, signal.SIGKILL)  # no clean exit: weed cannot remove them itself
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{record.pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(Path(path).exists() for path in made)
+    assert devenv(capsys, "down", "-C", str(project)).code == 0
+    assert [path for path in record.leftovers if Path(path).exists()] == []
+
+
 def test_taken_port_moves_to_the_next_free_one(
     capsys: pytest.CaptureFixture[str], project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

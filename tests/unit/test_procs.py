@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from pathlib import Path
@@ -7,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from devenv.errors import CommandFailed, ToolMissing
-from devenv.procs import is_running, run, spawn, start_time, stop, tail_file
+from devenv.procs import (
+    is_running,
+    remove_stale_sockets,
+    run,
+    spawn,
+    start_time,
+    stop,
+    tail_file,
+)
 
 
 def test_run_returns_output() -> None:
@@ -70,3 +79,18 @@ def test_a_reused_pid_is_not_ours() -> None:
     assert me is not None
     assert is_running(os.getpid(), me)
     assert not is_running(os.getpid(), me + 1)
+
+
+def test_only_sockets_nothing_listens_on_are_removed(tmp_path: Path) -> None:
+    stale, live, plain = tmp_path / "stale.sock", tmp_path / "live.sock", tmp_path / "plain.sock"
+    with socket.socket(socket.AF_UNIX) as gone:
+        gone.bind(str(stale))  # bound and closed: the file stays, nobody listens
+    plain.write_text("not a socket")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(live))
+        listener.listen()
+        paths = [str(stale), str(live), str(plain), str(tmp_path / "missing.sock")]
+        assert remove_stale_sockets(paths) == [str(stale)]
+        assert not stale.exists()
+        assert live.exists()
+        assert plain.read_text() == "not a socket"

@@ -41,6 +41,7 @@ def test_damaged_secrets_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_state_round_trip(tmp_path: Path) -> None:
     state = ProjectState(runtime="native", ports={"postgres": 54322})
     state.processes["postgres"] = ProcessRecord(12, 34, "/bin/postgres", 2)
+    state.processes["s3"] = ProcessRecord(56, 78, "/bin/weed", 15, ("/tmp/a.sock", "/tmp/b.sock"))
     save_state(tmp_path, state)
     assert load_state(tmp_path) == state
     assert json.loads((tmp_path / "state.json").read_text())["ports"] == {"postgres": 54322}
