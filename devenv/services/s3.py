@@ -53,7 +53,8 @@ class S3Service:
         """`weed mini` with every listener on 127.0.0.1 and the extras switched off."""
         weed = str(layout.bin_dir / "weed") if layout.bin_dir else "weed"
         p = ctx.port
-        grpc = {name: p(f"s3.{name}") + 10000 for name in ("master", "volume", "filer", "admin")}
+        servers = ("master", "volume", "filer", "admin")  # each with its gRPC port at +10000
+        grpc = {name: p(f"s3.{name}") + 10000 for name in servers}
         argv = [
             weed,
             f"-logdir={layout.data_dir.parent}",
@@ -65,7 +66,7 @@ class S3Service:
             f"-s3.port.grpc={p('s3.grpc')}",
             f"-s3.port.iceberg={p('s3.iceberg')}",
             f"-s3.port.lance={p('s3.lance')}",
-            *(f"-{name}.port={p(f's3.{name}')}" for name in grpc),
+            *(f"-{name}.port={p(f's3.{name}')}" for name in servers),
             *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
             "-admin.ui=false",
             "-webdav=false",
