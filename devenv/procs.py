@@ -181,8 +181,10 @@ def remove_stale_sockets(paths: Iterable[str]) -> list[str]:
                 pass  # nobody listens: stale
             except OSError:
                 continue  # cannot tell (no permission, a full backlog): keep it
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(path)
+        except OSError:  # gone meanwhile, or not ours to delete (sticky /tmp)
+            continue
         removed.append(path)
     return removed
 

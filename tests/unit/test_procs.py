@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,3 +98,24 @@ def test_only_sockets_nothing_listens_on_are_removed(tmp_path: Path) -> None:
         assert not stale.exists()
         assert live.exists()
         assert plain.read_text() == "not a socket"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_a_stale_socket_of_another_user_is_kept_without_an_error() -> None:
+    # Outside pytest's private tmp_path, which another user cannot reach.
+    shared = Path(tempfile.mkdtemp(dir="/tmp", prefix="devenv-test-"))
+    try:
+        shared.chmod(0o1777)  # like /tmp: only a file's owner may delete it
+        stale = shared / "stale.sock"
+        with socket.socket(socket.AF_UNIX) as gone:
+            gone.bind(str(stale))
+        stale.chmod(0o777)  # anyone may connect (and be refused): it looks stale to everyone
+        os.seteuid(pwd.getpwnam("nobody").pw_uid)
+        try:
+            removed = remove_stale_sockets([str(stale)])
+        finally:
+            os.seteuid(0)
+        assert removed == []
+        assert stale.exists()
+    finally:
+        shutil.rmtree(shared)
