@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
 from devenv.seeding.gens import ParentMap
-from devenv.seeding.rng import BLOCK, Draws, mix
+from devenv.seeding.rng import BLOCK, LITTLE_ENDIAN, Draws, mix
 
 _VERSION = bytes((b & 0x0F) | 0x40 for b in range(256))
 _VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
 _ODD48 = 0xB5AD4ECEDA1B
 _M48 = (1 << 48) - 1
-_LITTLE = sys.byteorder == "little"
 
 
 class UuidStream:
@@ -58,7 +56,7 @@ class UuidStream:
             tail = array("Q", range(first, first + n * mult, mult))
         else:
             tail = array("Q", [v & _M48 for v in range(first, first + n * mult, mult)])
-        if _LITTLE:
+        if LITTLE_ENDIAN:
             tail.byteswap()
         packed = tail.tobytes()
         for j in range(6):

@@ -9,7 +9,8 @@ BLOCK = 1024
 M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _CACHED_BLOCKS = 64
-_LITTLE = sys.byteorder == "little"
+# Native byte order, for code that reads raw bytes as integers.
+LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 def stream_key(seed: int, table: str, column: str, *, stream: str = "") -> bytes:
@@ -58,7 +59,7 @@ class Draws:
         )
         data = b"".join(digests)
         if self.mask is not None:
-            high = 1 if _LITTLE else 0
+            high = 1 if LITTLE_ENDIAN else 0
             masked = bytearray(data)
             masked[high::2] = masked[high::2].translate(self.mask)
             return memoryview(masked).cast("H")
