@@ -10,6 +10,7 @@ from typing import Any, Literal, get_origin, get_type_hints
 
 from devenv.config_check import coerce_flag, deep_merge, from_environ, nest, validated
 from devenv.config_file import find_config
+from devenv.errors import ConfigError
 
 Runtime = Literal["auto", "native", "docker"]
 Scale = Literal["small", "medium", "large"]
@@ -134,8 +135,17 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Build Settings from defaults, the config file, DEVENV_* variables and flags (dotted keys)."""
+    """Build Settings from defaults, the config file, DEVENV_* variables and flags (dotted keys).
+
+    The project directory must exist: a mistyped `-C` must not start a stack somewhere new.
+    """
     project_dir = project_dir.resolve()
+    if not project_dir.is_dir():
+        what = "is not a directory" if project_dir.exists() else "does not exist"
+        raise ConfigError(
+            f"the project directory {project_dir} {what}",
+            hint="Check the path given with -C, or create a project there: `devenv init -C DIR`.",
+        )
     source = find_config(project_dir)
     values: dict[str, Any] = {}
     if source is not None:

@@ -40,6 +40,29 @@ def test_init_writes_the_clinic_example(capsys: pytest.CaptureFixture[str], tmp_
     assert len(list((project / "migrations").glob("*.sql"))) == 3
 
 
+@pytest.mark.parametrize(
+    "args", [("up",), ("seed", "--scale", "small"), ("reset",), ("status",), ("env",), ("down",)]
+)
+def test_a_missing_project_directory_starts_nothing_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    missing = tmp_path / "typo"
+    result = devenv(capsys, *args, "-C", str(missing))
+    assert result.code == 4
+    assert result.err.startswith(f"Error: the project directory {missing} does not exist\n")
+    assert "Hint: Check the path given with -C" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_is_not_a_project_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "devenv.toml").write_text("# mine\n")
+    result = devenv(capsys, "status", "-C", str(tmp_path / "devenv.toml"))
+    assert result.code == 4
+    assert "devenv.toml is not a directory" in result.err
+
+
 def test_init_never_overwrites_without_force(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
