@@ -138,13 +138,18 @@ def _coerce_text(dotted: str, raw: str, *, origin: str) -> Any:
     return value
 
 
+# Settings whose command-line flag is not their dotted name with dashes.
+_FLAGS = {"seed.scale": "--scale", "seed.seed": "--seed"}
+# The seed number is stored with the seed's provenance as a PostgreSQL bigint.
+SEED_RANGE = (-(2**63), 2**63 - 1)
+
+
 def coerce_flag(dotted: str, value: Any) -> Any:
     """Check a value that came from a command-line flag."""
     problem = _problem(dotted, value)
     if problem:
-        raise ConfigError(
-            f"--{dotted.replace('.', '-')}: {problem}", hint="Check the flag's value."
-        )
+        flag = _FLAGS.get(dotted, f"--{dotted.replace('.', '-')}")
+        raise ConfigError(f"{flag}: {problem}", hint="Check the flag's value.")
     return value
 
 
@@ -155,6 +160,8 @@ def _value_problem(dotted: str, value: Any) -> str | None:
         return f"{value} is not a usable port (1024-65535)"
     if dotted == "name" and not _NAME_RE.match(value):
         return f"{value!r} is not a valid project name: use lowercase letters, digits, '-', '_'"
+    if dotted == "seed.seed" and not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+        return f"{value} is out of range ({SEED_RANGE[0]} to {SEED_RANGE[1]})"
     if dotted == "postgres.version" and not 13 <= value <= 18:
         return f"PostgreSQL {value} is not supported (13-18)"
     if dotted == "supabase.exclude":

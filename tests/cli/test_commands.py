@@ -98,7 +98,7 @@ def test_bad_flag_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     result = devenv(capsys, "up", "--scale", "huge", "-C", str(tmp_path))
     assert result.code == 4
     assert (
-        "Error: --seed-scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
+        "Error: --scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
     )
 
 

@@ -99,8 +99,22 @@ def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
 
 
 def test_bad_flag_value(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--seed-scale: must be one of"):
+    with pytest.raises(ConfigError, match="--scale: must be one of"):
         load_settings(tmp_path, environ={}, overrides={"seed.scale": "xl"})
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1])
+def test_a_seed_number_beyond_bigint_is_refused(tmp_path: Path, number: int) -> None:
+    with pytest.raises(ConfigError, match=rf"--seed: {number} is out of range"):
+        load_settings(tmp_path, environ={}, overrides={"seed.seed": number})
+    write(tmp_path, f"[seed]\nseed = {number}\n")
+    with pytest.raises(ConfigError, match=rf"seed.seed: {number} is out of range"):
+        load_settings(tmp_path, environ={})
+
+
+@pytest.mark.parametrize("number", [2**63 - 1, -(2**63), 0])
+def test_a_seed_number_within_bigint_is_accepted(tmp_path: Path, number: int) -> None:
+    assert load_settings(tmp_path, environ={}, overrides={"seed.seed": number}).seed.seed == number
 
 
 def test_settings_are_frozen(tmp_path: Path) -> None:
