@@ -97,9 +97,7 @@ def test_broken_config_starts_nothing(capsys: pytest.CaptureFixture[str], tmp_pa
 def test_bad_flag_value(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = devenv(capsys, "up", "--scale", "huge", "-C", str(tmp_path))
     assert result.code == 4
-    assert (
-        "Error: --scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
-    )
+    assert "Error: --scale: must be one of 'small', 'medium', 'large', not 'huge'" in result.err
 
 
 def test_status_of_a_new_project(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
