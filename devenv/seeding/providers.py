@@ -27,14 +27,19 @@ class Made:
 Args = Mapping[str, Any]
 Builder = Callable[[Args, random.Random, int], Made]
 _REGISTRY: dict[str, Builder] = {}
+# The arguments each provider reads: any other is a mistake in a seed definition.
+_ARGS: dict[str, tuple[str, ...]] = {}
+# How many distinct values a generated pool holds.
+POOL = ("pool_size",)
 
 
-def provider(*names: str) -> Callable[[Builder], Builder]:
-    """Register a builder under one or more provider names."""
+def provider(*names: str, args: tuple[str, ...] = ()) -> Callable[[Builder], Builder]:
+    """Register a builder under one or more provider names, with the arguments it reads."""
 
     def register(fn: Builder) -> Builder:
         for name in names:
             _REGISTRY[name] = fn
+            _ARGS[name] = args
         return fn
 
     return register
@@ -49,7 +54,12 @@ def build(name: str, args: Args, rnd: random.Random, anchor: int) -> Made:
     """Run provider `name` (KeyError if unknown; ValueError/TypeError on bad arguments)."""
     if name.startswith("faker."):
         return _faker(name[6:], args, rnd)
-    return _REGISTRY[name](args, rnd, anchor)
+    builder, known = _REGISTRY[name], _ARGS[name]
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        takes = f"it takes {', '.join(known)}" if known else "it takes none"
+        raise TypeError(f"unknown argument {unknown[0]!r} ({takes})")
+    return builder(args, rnd, anchor)
 
 
 def _n(args: Args, rnd: random.Random, fn: Callable[[], Any], size: int = BASE) -> list[Any]:
@@ -71,19 +81,19 @@ def _last(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(list(words("last_names")))
 
 
-@provider("full_name", "name")
+@provider("full_name", "name", args=POOL)
 def _full(args: Args, rnd: random.Random, anchor: int) -> Made:
     first, last = words("first_names"), words("last_names")
     return _text(_n(args, rnd, lambda: f"{rnd.choice(first)} {rnd.choice(last)}"))
 
 
-@provider("username")
+@provider("username", args=POOL)
 def _username(args: Args, rnd: random.Random, anchor: int) -> Made:
     first, last = words("first_names"), words("last_names")
     return _text(_n(args, rnd, lambda: f"{rnd.choice(first)}{rnd.choice(last)[:3]}".lower()))
 
 
-@provider("company")
+@provider("company", args=("suffixes", *POOL))
 def _company(args: Args, rnd: random.Random, anchor: int) -> Made:
     last = words("last_names")
     suffixes = list(args.get("suffixes", words("company_suffixes")))
@@ -95,7 +105,7 @@ def _job(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(list(words("job_titles")))
 
 
-@provider("street", "street_address")
+@provider("street", "street_address", args=POOL)
 def _street(args: Args, rnd: random.Random, anchor: int) -> Made:
     names_, suffixes = words("street_names"), words("street_suffixes")
     return _text(
@@ -128,12 +138,12 @@ def _country_code(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text([code for code, _ in pairs("countries")])
 
 
-@provider("postal_code")
+@provider("postal_code", args=POOL)
 def _postal(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(_n(args, rnd, lambda: f"{rnd.randint(1001, 99950):05d}"))
 
 
-@provider("address")
+@provider("address", args=POOL)
 def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
     street = _street(args, rnd, anchor).values
     cities, states = words("cities"), pairs("states")
@@ -145,7 +155,7 @@ def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
     )
 
 
-@provider("phone")
+@provider("phone", args=POOL)
 def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
     # 555-0100 to 555-0199 is the range reserved for fiction in the North American plan.
     return _text(
@@ -153,7 +163,7 @@ def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
     )
 
 
-@provider("url")
+@provider("url", args=POOL)
 def _url(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
     tld = ("com", "net", "org")
@@ -166,7 +176,7 @@ def _url(args: Args, rnd: random.Random, anchor: int) -> Made:
     )
 
 
-@provider("domain")
+@provider("domain", args=POOL)
 def _domain(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
     return _text(
@@ -181,7 +191,7 @@ def _ipv4(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([f"{net}.{host}" for net in nets for host in range(1, 255)], "inet")
 
 
-@provider("ipv6")
+@provider("ipv6", args=POOL)
 def _ipv6(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made(
         _n(args, rnd, lambda: f"2001:db8::{rnd.getrandbits(16):x}:{rnd.getrandbits(16):x}"), "inet"
@@ -193,14 +203,14 @@ def _word(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text([w.lower() for w in words("words")])
 
 
-@provider("words", "title")
+@provider("words", "title", args=("count", *POOL))
 def _words(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = args.get("count", [2, 4])
     size = int(args.get("pool_size", BASE))
     return _text([p.capitalize() for p in _phrases(rnd, words("words"), low, high, size)])
 
 
-@provider("sentence", "description", "paragraph", "text")
+@provider("sentence", "description", "paragraph", "text", args=("words", "sentences", *POOL))
 def _sentence(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = args.get("words", [6, 16])
     vocab = [w.lower() for w in words("words")]
@@ -222,26 +232,26 @@ def _groups(items: list[str], counts: list[int]) -> list[str]:
     return [" ".join(islice(it, c)) for c in counts]
 
 
-@provider("slug")
+@provider("slug", args=POOL)
 def _slug(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
     return _text(_n(args, rnd, lambda: f"{rnd.choice(vocab)}-{rnd.choice(vocab)}"))
 
 
-@provider("hex", "token")
+@provider("hex", "token", args=("length", *POOL))
 def _hex(args: Args, rnd: random.Random, anchor: int) -> Made:
     length = int(args.get("length", 32))
     return _text(_n(args, rnd, lambda: f"{rnd.getrandbits(4 * length):0{length}x}"))
 
 
-@provider("password_hash")
+@provider("password_hash", args=POOL)
 def _password_hash(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(
         _n(args, rnd, lambda: f"$synthetic$not-a-real-hash${rnd.getrandbits(128):032x}", 256)
     )
 
 
-@provider("currency")
+@provider("currency", args=("codes",))
 def _currency(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(list(args.get("codes", ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF"])))
 
@@ -261,7 +271,7 @@ def _color(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(["red", "orange", "yellow", "green", "teal", "blue", "indigo", "violet", "gray"])
 
 
-@provider("hex_color")
+@provider("hex_color", args=POOL)
 def _hex_color(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(_n(args, rnd, lambda: f"#{rnd.getrandbits(24):06x}", 1024))
 
@@ -271,7 +281,7 @@ def _user_agent(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text([f"Mozilla/5.0 (synthetic; devenv) Browser/{major}.0" for major in range(90, 130)])
 
 
-@provider("content_type")
+@provider("content_type", args=("types",))
 def _content_type(args: Args, rnd: random.Random, anchor: int) -> Made:
     from devenv.seeding.objects import CONTENT_TYPES
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from devenv.seeding.pools import words
-from devenv.seeding.providers import BASE, YEAR_US, Args, Made, _n, provider, spread
+from devenv.seeding.providers import BASE, POOL, YEAR_US, Args, Made, _n, provider, spread
 from devenv.seeding.values import DAY_US
 
 
@@ -16,19 +16,19 @@ def _status(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made(["active", "pending", "inactive", "archived"], "text", [70.0, 15.0, 10.0, 5.0])
 
 
-@provider("boolean")
+@provider("boolean", args=("true_fraction",))
 def _boolean(args: Args, rnd: random.Random, anchor: int) -> Made:
     share = float(args.get("true_fraction", 0.5))
     return Made([True, False], "bool", [share, 1.0 - share])
 
 
-@provider("integer", "quantity", "age", "rating", "percent")
+@provider("integer", "quantity", "age", "rating", "percent", args=("min", "max"))
 def _integer(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = int(args.get("min", 0)), int(args.get("max", 1000))
     return Made(spread(low, high, rnd), "int")
 
 
-@provider("decimal", "amount", "money")
+@provider("decimal", "amount", "money", args=("min", "max", "places"))
 def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
     places = int(args.get("places", 2))
     low = Decimal(str(args.get("min", "5"))).scaleb(places)
@@ -39,7 +39,7 @@ def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([Decimal(v).scaleb(-places) for v in raw], "decimal")
 
 
-@provider("float", "latitude", "longitude")
+@provider("float", "latitude", "longitude", args=("min", "max"))
 def _float(args: Args, rnd: random.Random, anchor: int) -> Made:
     low, high = float(args.get("min", 0.0)), float(args.get("max", 1.0))
     return Made([round(rnd.uniform(low, high), 6) for _ in range(BASE)], "float")
@@ -52,7 +52,7 @@ def _when(value: Any, base: str) -> int:
     return coerce_temporal(value, base)
 
 
-@provider("timestamp", "datetime")
+@provider("timestamp", "datetime", args=("start", "end"))
 def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
     low = _when(args.get("start", anchor - 3 * YEAR_US), "timestamptz")
     high = _when(args.get("end", anchor), "timestamptz")
@@ -60,14 +60,14 @@ def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([v // second * second for v in spread(int(low), int(high), rnd)], "timestamp")
 
 
-@provider("date")
+@provider("date", args=("start", "end"))
 def _date(args: Args, rnd: random.Random, anchor: int) -> Made:
     low = _when(args.get("start", anchor // DAY_US - 3 * 365), "date")
     high = _when(args.get("end", anchor // DAY_US), "date")
     return Made(spread(int(low), int(high), rnd), "date")
 
 
-@provider("date_of_birth")
+@provider("date_of_birth", args=("min_age", "max_age"))
 def _dob(args: Args, rnd: random.Random, anchor: int) -> Made:
     today = anchor // DAY_US
     young, old = int(args.get("min_age", 0)), int(args.get("max_age", 95))
@@ -79,7 +79,7 @@ def _time(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([(h * 60 + m) * 60_000_000 for h in range(8, 18) for m in range(0, 60, 15)], "time")
 
 
-@provider("json")
+@provider("json", args=POOL)
 def _json(args: Args, rnd: random.Random, anchor: int) -> Made:
     vocab = [w.lower() for w in words("words")]
     return Made(

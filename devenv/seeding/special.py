@@ -58,6 +58,8 @@ class SpecialColumns(DerivedColumns):
         nulls: bool = True,
     ) -> Gen:
         """Build a generator from a provider name and its arguments."""
+        if name in providers.SPECIAL and args:
+            raise self.error(col.name, f"provider {name!r} takes no args (given: {sorted(args)})")
         if name == "uuid":
             stream = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
             return UuidGen(col.name, encoder(col.type), stream)

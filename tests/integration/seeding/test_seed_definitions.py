@@ -33,6 +33,24 @@ def seed_with(conninfo: str, directory: Path, body: str) -> None:
             "unknown provider 'cty'",
         ),
         (
+            '[tables.invoices.columns]\ntotal = { provider = "amount", args = { minimum = 10 } }',
+            "invoices",
+            "total",
+            "unknown argument 'minimum' (it takes min, max, places)",
+        ),
+        (
+            '[tables.patients.columns]\ncity = { provider = "city", args = { pool_size = 10 } }',
+            "patients",
+            "city",
+            "unknown argument 'pool_size' (it takes none)",
+        ),
+        (
+            '[tables.patients.columns]\nemail = { provider = "email", args = { domain = "x" } }',
+            "patients",
+            "email",
+            "provider 'email' takes no args",
+        ),
+        (
             "[tables.patients.columns]\nshoe_size = { constant = 9 }",
             "patients",
             "shoe_size",
