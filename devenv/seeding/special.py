@@ -177,6 +177,10 @@ class SpecialColumns(DerivedColumns):
                 raise cdef.error(f"template uses {{{name}}}, which is not a column of {self.q}")
             if name == col.name:
                 raise cdef.error("template cannot use its own column")
+        try:  # row is a number and every other field a string, as when rows are made
+            text.format(row=1, **dict.fromkeys(inputs, "x" * 64))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise cdef.error(f"bad template {text!r}: {exc}") from exc
         if col.name in self.carriers and "row" not in fields:
             raise cdef.error(
                 "is in a unique key, so its template must use {row} to keep values distinct"

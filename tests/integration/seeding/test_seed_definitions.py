@@ -51,6 +51,18 @@ def seed_with(conninfo: str, directory: Path, body: str) -> None:
             "provider 'email' takes no args",
         ),
         (
+            '[tables.payments.columns]\nreference = { template = "PAY-{row:q}" }',
+            "payments",
+            "reference",
+            "bad template 'PAY-{row:q}': Unknown format code 'q'",
+        ),
+        (
+            '[tables.patients.columns]\ncity = { template = "{street:05d}" }',
+            "patients",
+            "city",
+            "Unknown format code 'd' for object of type 'str'",
+        ),
+        (
             "[tables.patients.columns]\nshoe_size = { constant = 9 }",
             "patients",
             "shoe_size",
