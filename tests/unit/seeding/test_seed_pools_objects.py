@@ -35,6 +35,22 @@ def test_every_provider_builds_values() -> None:
         assert len(made.values) <= 65536, name
 
 
+def test_every_shipped_rule_gives_its_provider_arguments_it_takes() -> None:
+    for rule in load_rules():
+        if rule.provider in providers.SPECIAL:
+            assert not rule.args, rule
+        elif not rule.provider.startswith("faker."):
+            assert providers.build(rule.provider, rule.args, random.Random(1), 0).values, rule
+
+
+def test_an_argument_a_provider_does_not_take_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"unknown argument 'mn' \(it takes min, max\)"):
+        providers.build("integer", {"mn": 1}, random.Random(1), 0)
+    with pytest.raises(TypeError, match=r"unknown argument 'pool_size' \(it takes none\)"):
+        providers.build("city", {"pool_size": 9}, random.Random(1), 0)
+    assert len(providers.build("city", {}, random.Random(1), 0).values) > 9
+
+
 def test_providers_are_deterministic() -> None:
     one = providers.build("street", {}, random.Random(5), 0).values
     assert one == providers.build("street", {}, random.Random(5), 0).values
