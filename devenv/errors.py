@@ -74,6 +74,23 @@ class NothingToSeed(SeedError):
     """The seeded schemas hold no tables yet."""
 
 
+class TablesInUse(SeedError):
+    """Other database sessions hold tables the seed must empty; nothing was changed."""
+
+    def __init__(self, holders: Sequence[tuple[int, str]], waited: float) -> None:
+        listed = "; ".join(f"pid {pid} ({what})" for pid, what in holders)
+        end = "."
+        if holders:
+            end = f"; to end one now: `devenv sql 'select pg_terminate_backend({holders[0][0]})'`."
+        super().__init__(
+            f"other database sessions kept the seeded tables locked for {waited:.0f} s: "
+            + (listed or "they have ended since"),
+            hint="Nothing was changed. Finish their open transactions (commit, roll back or "
+            "close them), then run `devenv seed` again" + end,
+        )
+        self.pids = [pid for pid, _ in holders]
+
+
 class MigrationError(DevenvError):
     """A migration failed or an applied migration was edited."""
 

@@ -81,6 +81,8 @@ def run_seed(
         phases.mark("commit")
         if uploads is not None:
             _after_commit(plan, uploads, previous)
+    except psycopg.Error as exc:  # outside a guarded step: planning, truncation or the commit
+        raise _failure("the seed", exc) from exc
     finally:
         if uploads is not None:
             uploads.close()
@@ -332,19 +334,42 @@ def _guard(table: str, action: Any) -> None:
     """Run a database step; turn a database error into a SeedError naming the table."""
     try:
         action()
-    except psycopg.errors.IntegrityError as exc:
-        raise SeedError(
-            f"seeding {table} broke a constraint: {exc}".strip(),
+    except psycopg.Error as exc:
+        raise _failure(f"seeding {table}", exc) from exc
+
+
+def _failure(what: str, exc: psycopg.Error) -> SeedError:
+    """The SeedError for a database error during `what`, with the next step to take."""
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        return SeedError(
+            f"{what} broke a constraint: {exc}".strip(),
             hint=(
                 "Nothing was changed. Adjust the definition of the named column in seeds/, or "
                 "report a devenv bug."
             ),
-        ) from exc
-    except psycopg.Error as exc:
-        raise SeedError(
-            f"seeding {table} failed: {exc}".strip(),
-            hint="Nothing was changed; the database still holds the previous data.",
-        ) from exc
+        )
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return SeedError(
+            f"{what} waited too long for a lock another database session holds: {exc}".strip(),
+            hint=(
+                "Nothing was changed. Finish that session's open transaction (see "
+                "`devenv sql 'select pid, application_name, state from pg_stat_activity'`), "
+                "then run `devenv seed` again."
+            ),
+        )
+    # No SQLSTATE (the client saw the connection drop) or class 57P (the server shut down).
+    if isinstance(exc, psycopg.OperationalError) and (exc.sqlstate or "57P").startswith("57P"):
+        return SeedError(
+            f"{what} failed: the connection to the database was lost: {exc}".strip(),
+            hint=(
+                "Nothing was committed. Check `devenv status` and `devenv logs postgres`, then "
+                "run `devenv seed` again (it restarts a server that stopped)."
+            ),
+        )
+    return SeedError(
+        f"{what} failed: {exc}".strip(),
+        hint="Nothing was changed; the database still holds the previous data.",
+    )
 
 
 def _start_uploads(

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from devenv.errors import TablesInUse
 from devenv.seeding.stream import HEADER, TRAILER
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,23 @@ ORDER BY n.nspname, c.relname
 """
 # Values a sequence hands out per lock of its page while the load runs.
 SEQUENCE_CACHE = 8192
+# How long the seed waits for a lock another session holds (seconds), before failing.
+TABLE_LOCK_WAIT = 5.0
+# Other sessions holding locks on the given tables or on their identity and serial sequences
+# (TRUNCATE ... RESTART IDENTITY takes those too), and for how long they have been in state.
+_HOLDERS = """
+SELECT a.pid, a.application_name, a.usename, a.state,
+       extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, a.state_change))::float8
+FROM pg_stat_activity a
+WHERE a.pid IN (
+  SELECT l.pid FROM pg_locks l
+  WHERE l.granted AND l.pid <> pg_backend_pid()
+    AND (l.relation = ANY(%(tables)s) OR l.relation IN (
+      SELECT d.objid FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjid = ANY(%(tables)s) AND d.deptype IN ('a', 'i'))))
+ORDER BY a.pid
+"""
 _PROVENANCE = [
     "CREATE SCHEMA IF NOT EXISTS devenv_meta",
     """CREATE TABLE IF NOT EXISTS devenv_meta.seed_runs (
@@ -95,11 +113,30 @@ class PostgresSink:
         self.cached: list[tuple[sql.Identifier, int]] = []
 
     def truncate(self, tables: list[str]) -> None:
-        """Empty every seeded table and restart their identity sequences."""
+        """Empty every seeded table and restart their identity sequences.
+
+        A table another session holds (an open transaction that read it, say) is waited for
+        TABLE_LOCK_WAIT seconds at most, here and for the rest of the seed; then the seed fails
+        naming those sessions. Meanwhile their own new queries on the table queue behind it.
+        """
         # Seed data is reproducible: not waiting for the commit's WAL flush is safe here.
         self.conn.execute("SET LOCAL synchronous_commit = off")
+        wait = sql.Literal(f"{TABLE_LOCK_WAIT * 1000:.0f}ms")
+        self.conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(wait))
         names = sql.SQL(", ").join(ident(t) for t in tables)
-        self.conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
+        try:
+            with self.conn.transaction():
+                self.conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
+        except psycopg.errors.LockNotAvailable as exc:
+            raise TablesInUse(self._holders(tables), TABLE_LOCK_WAIT) from exc
+
+    def _holders(self, tables: list[str]) -> list[tuple[int, str]]:
+        """The other sessions holding locks on these tables: (pid, who and what they do)."""
+        rows = self.conn.execute(_HOLDERS, {"tables": self._oids(tables)}).fetchall()
+        return [
+            (pid, f"{app or 'no application name'}, user {user}, {state} for {age:.0f} s")
+            for pid, app, user, state, age in rows
+        ]
 
     def cache_sequences(self, tables: list[str]) -> None:
         """Let the tables' identity and serial sequences hand out values in batches during the load.

@@ -11,7 +11,7 @@ import time
 import psycopg
 import pytest
 
-from devenv.errors import SeedError
+from devenv.errors import SeedError, TablesInUse
 from devenv.seeding import run_seed
 from tests.integration.seeding.conftest import CLINIC
 from tests.integration.seeding.support import data_dump
@@ -92,4 +92,52 @@ def test_ctrl_c_mid_seed_leaves_the_previous_data(clinic_db: str) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert "KeyboardInterrupt" in err
+    assert snapshot(clinic_db) == before
+
+
+def test_sessions_holding_seeded_tables_fail_the_seed_naming_them(
+    clinic_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1)
+    monkeypatch.setattr("devenv.seeding.sink.TABLE_LOCK_WAIT", 0.5)
+    with (
+        psycopg.connect(clinic_db, application_name="open-psql") as psql,
+        psycopg.connect(clinic_db, application_name="app") as app,
+    ):
+        psql.execute("SELECT count(*) FROM patients")  # its open transaction holds the table
+        # This one holds an identity sequence, which TRUNCATE ... RESTART IDENTITY resets.
+        app.execute("SELECT nextval(pg_get_serial_sequence('appointments', 'id'))")
+        before = snapshot(clinic_db)  # a sequence keeps the value nextval took
+        began = time.monotonic()
+        with pytest.raises(TablesInUse) as failure:
+            run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=2)
+        assert time.monotonic() - began < 10  # the wait has its deadline
+        pids = sorted([psql.info.backend_pid, app.info.backend_pid])
+        assert failure.value.pids == pids
+        assert "(open-psql, user " in failure.value.message
+        assert "(app, user " in failure.value.message
+        assert "idle in transaction for " in failure.value.message
+        assert f"pg_terminate_backend({pids[0]})" in failure.value.hint
+        psql.rollback()
+        app.rollback()
+    assert snapshot(clinic_db) == before
+
+
+def test_a_connection_lost_mid_seed_says_so_and_what_to_run(clinic_db: str) -> None:
+    run_seed(clinic_db, definitions_dir=DEFS, scale="small", seed=1)
+    before = snapshot(clinic_db)
+
+    def cut(table: str, done: int, total: int) -> None:
+        if table.endswith("appointments") and done:  # the COPY into appointments is under way
+            with psycopg.connect(clinic_db, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND query LIKE 'COPY%%'"
+                )
+
+    with pytest.raises(SeedError, match="the connection to the database was lost") as failure:
+        run_seed(clinic_db, definitions_dir=DEFS, scale="medium", seed=2, workers=1, progress=cut)
+    assert "`devenv logs postgres`" in failure.value.hint
+    assert "`devenv seed` again" in failure.value.hint
     assert snapshot(clinic_db) == before
