@@ -25,7 +25,7 @@ from devenv.seeding.rules import family, infer
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
-from devenv.seeding.values import encoder
+from devenv.seeding.values import encoder, writable
 
 IMPLIED = (
     ("created_at", "updated_at"),
@@ -96,16 +96,15 @@ class TableBuilder(SpecialColumns):
         cdef = self.defs.get(name)
         return cdef is None or cdef.kind in ("after", "provider", "range", "auto")
 
-    def error(self, column: str, problem: str) -> SeedError:
+    def error(self, column: str, problem: str, hint: str = "") -> SeedError:
         """Name the definition file when there is one, else the table."""
         cdef = self.defs.get(column)
         if cdef is not None:
             return cdef.error(problem)
         return SeedError(
             f"table {self.q}, column {column}: {problem}",
-            hint=(
-                f"Add an override for {self.table.name}.{column} in the project's seeds/ directory."
-            ),
+            hint=hint
+            or f"Add an override for {self.table.name}.{column} in the project's seeds/ directory.",
         )
 
     def build(self) -> TablePlan:
@@ -316,6 +315,11 @@ class TableBuilder(SpecialColumns):
             raise cdef.error(
                 f"is in a unique key; use a template with {{row}} (or a text provider) so values "
                 f"stay distinct (kind {cdef.kind!r} repeats values)"
+            )
+        if cdef.kind != "default" and not writable(col.type):
+            raise cdef.error(
+                f"devenv cannot write values of type {col.type.name}; give the column a DEFAULT"
+                " in a migration and use `{ default = true }`, or allow NULL and leave it out"
             )
         builder = getattr(self, f"def_{cdef.kind}")
         gen: Gen = builder(col, cdef)

@@ -61,7 +61,7 @@ class DerivedColumns:
     objects: ObjectSpec | None
     defs: dict[str, ColumnDef]
 
-    def error(self, column: str, problem: str) -> SeedError:
+    def error(self, column: str, problem: str, hint: str = "") -> SeedError:
         """Build an error about `column` (TableBuilder names the definition file)."""
         raise NotImplementedError
 
@@ -302,4 +302,6 @@ class DerivedColumns:
             col.name,
             f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a "
             "default",
+            hint=f"Give {self.table.name}.{col.name} a DEFAULT, or allow NULL, in a migration: "
+            "devenv then leaves it to the database.",
         )

@@ -216,6 +216,15 @@ def encoder(pgtype: PgType) -> Codec:
 Encoder = Codec
 
 
+def writable(pgtype: PgType) -> bool:
+    """Return True when devenv can write values of this type into binary COPY."""
+    try:
+        _payload_encoder(pgtype)
+    except ValueError:
+        return False
+    return True
+
+
 def _payload_encoder(pgtype: PgType) -> Callable[[Any], bytes]:
     """Pick the binary encoder for one base type."""
     simple: dict[str, Callable[[Any], bytes]] = {

@@ -194,3 +194,28 @@ def test_one_to_one_extension_table_and_tiny_unique_domain(db: str) -> None:
     assert scalar(db, "SELECT count(*) FROM profiles") == 1000
     assert scalar(db, "SELECT count(DISTINCT account_id) FROM profiles") == 1000
     assert scalar(db, "SELECT count(*) FROM sizes") == 3
+
+
+def test_a_type_devenv_cannot_write_is_left_to_the_database_or_named(
+    db: str, tmp_path: Path
+) -> None:
+    apply_sql(
+        db,
+        "create table docs (id serial primary key, body tsvector,"
+        " kept tsvector not null default to_tsvector('simple', 'synthetic'), spot point);",
+    )
+    run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)  # NULL, the default, NULL
+    assert scalar(db, "SELECT count(*) FROM docs WHERE body IS NULL AND spot IS NULL") == 100
+    assert scalar(db, "SELECT count(DISTINCT kept) FROM docs") == 1
+
+    (tmp_path / "seeds.toml").write_text('[tables.docs.columns]\nbody = { constant = "a b" }\n')
+    with pytest.raises(SeedError, match=r"seeds\.toml: table docs, column body: devenv cannot "
+                       r"write values of type tsvector") as failure:  # fmt: skip
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert "DEFAULT" in str(failure.value)
+
+    apply_sql(db, "truncate docs; alter table docs alter column spot set not null")
+    (tmp_path / "seeds.toml").unlink()
+    with pytest.raises(SeedError, match="cannot generate type point") as failure:
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert failure.value.hint.startswith("Give docs.spot a DEFAULT, or allow NULL, in a migration")
