@@ -14,6 +14,11 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,56}[a-z0-9]$")
 
 
+def valid_bucket(name: str) -> bool:
+    """Return True for a usable S3 bucket name: 3-58 lowercase letters, digits, '.' and '-'."""
+    return bool(_BUCKET_RE.match(name))
+
+
 def validated(data: Mapping[str, Any], source: ConfigSource, *, prefix: str) -> dict[str, Any]:
     """Check every key and type of a parsed file against the Settings schema."""
     out: dict[str, Any] = {}
@@ -172,7 +177,7 @@ def _value_problem(dotted: str, value: Any) -> str | None:
             known = ", ".join(SUPABASE_SERVICES)
             return f"{unknown[0]!r} is not a Supabase service (one of {known})"
     if dotted == "s3.buckets":
-        bad = [b for b in value if not _BUCKET_RE.match(f"local-{b}")]
+        bad = [b for b in value if not valid_bucket(f"local-{b}")]
         if bad:
             return f"{bad[0]!r} is not a valid bucket name (lowercase letters, digits, '.', '-')"
     return None

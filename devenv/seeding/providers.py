@@ -62,6 +62,32 @@ def build(name: str, args: Args, rnd: random.Random, anchor: int) -> Made:
     return builder(args, rnd, anchor)
 
 
+def span(
+    low: Any, high: Any, names: tuple[str, str] = ("min", "max"), shown: Args | None = None
+) -> tuple[Any, Any]:
+    """Return (low, high), or raise ValueError when low is above high.
+
+    `shown`: the arguments as given, for the message (dates, rather than day numbers).
+    """
+    if low > high:
+        given = (low, high) if shown is None else [shown.get(n, "its default") for n in names]
+        raise ValueError(f"{names[0]} {given[0]} is above {names[1]} {given[1]}")
+    return low, high
+
+
+def _count_range(args: Args, name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Read an argument like `count = [2, 4]`: two whole numbers, 0 <= low <= high."""
+    value = args.get(name, list(default))
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+    ):
+        raise ValueError(f"{name} must be [low, high], two whole numbers >= 0")
+    low, high = span(value[0], value[1], (f"{name} low", "high"))
+    return int(low), int(high)
+
+
 def _n(args: Args, rnd: random.Random, fn: Callable[[], Any], size: int = BASE) -> list[Any]:
     """Call fn `size` times (fn closes over rnd)."""
     return [fn() for _ in range(int(args.get("pool_size", size)))]
@@ -205,16 +231,16 @@ def _word(args: Args, rnd: random.Random, anchor: int) -> Made:
 
 @provider("words", "title", args=("count", *POOL))
 def _words(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low, high = args.get("count", [2, 4])
+    low, high = _count_range(args, "count", (2, 4))
     size = int(args.get("pool_size", BASE))
     return _text([p.capitalize() for p in _phrases(rnd, words("words"), low, high, size)])
 
 
 @provider("sentence", "description", "paragraph", "text", args=("words", "sentences", *POOL))
 def _sentence(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low, high = args.get("words", [6, 16])
+    low, high = _count_range(args, "words", (6, 16))
     vocab = [w.lower() for w in words("words")]
-    low_count, high_count = args.get("sentences", [1, 1])
+    low_count, high_count = _count_range(args, "sentences", (1, 1))
     counts = rnd.choices(range(low_count, high_count + 1), k=int(args.get("pool_size", BASE)))
     sentences = [p.capitalize() + "." for p in _phrases(rnd, vocab, low, high, sum(counts))]
     return _text(_groups(sentences, counts))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from devenv.seeding.pools import words
-from devenv.seeding.providers import BASE, POOL, YEAR_US, Args, Made, _n, provider, spread
+from devenv.seeding.providers import BASE, POOL, YEAR_US, Args, Made, _n, provider, span, spread
 from devenv.seeding.values import DAY_US
 
 
@@ -24,24 +24,32 @@ def _boolean(args: Args, rnd: random.Random, anchor: int) -> Made:
 
 @provider("integer", "quantity", "age", "rating", "percent", args=("min", "max"))
 def _integer(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low, high = int(args.get("min", 0)), int(args.get("max", 1000))
+    low, high = span(int(args.get("min", 0)), int(args.get("max", 1000)))
     return Made(spread(low, high, rnd), "int")
 
 
 @provider("decimal", "amount", "money", args=("min", "max", "places"))
 def _decimal(args: Args, rnd: random.Random, anchor: int) -> Made:
     places = int(args.get("places", 2))
-    low = Decimal(str(args.get("min", "5"))).scaleb(places)
-    high = Decimal(str(args.get("max", "2000"))).scaleb(places)
+    low, high = span(_decimal_arg(args, "min", "5"), _decimal_arg(args, "max", "2000"))
+    low, high = low.scaleb(places), high.scaleb(places)
     # Amounts cluster low and tail off, like real prices and bills.
-    base, span = float(low), float(high - low)
-    raw = sorted(int(base + span * rnd.random() ** 2.5) for _ in range(BASE))
+    base, width = float(low), float(high - low)
+    raw = sorted(int(base + width * rnd.random() ** 2.5) for _ in range(BASE))
     return Made([Decimal(v).scaleb(-places) for v in raw], "decimal")
+
+
+def _decimal_arg(args: Args, name: str, default: str) -> Decimal:
+    """Read a decimal argument such as `min = 9.99`."""
+    try:
+        return Decimal(str(args.get(name, default)))
+    except ArithmeticError:
+        raise ValueError(f"{name} must be a number, not {args[name]!r}") from None
 
 
 @provider("float", "latitude", "longitude", args=("min", "max"))
 def _float(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low, high = float(args.get("min", 0.0)), float(args.get("max", 1.0))
+    low, high = span(float(args.get("min", 0.0)), float(args.get("max", 1.0)))
     return Made([round(rnd.uniform(low, high), 6) for _ in range(BASE)], "float")
 
 
@@ -54,23 +62,33 @@ def _when(value: Any, base: str) -> int:
 
 @provider("timestamp", "datetime", args=("start", "end"))
 def _timestamp(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low = _when(args.get("start", anchor - 3 * YEAR_US), "timestamptz")
-    high = _when(args.get("end", anchor), "timestamptz")
+    low, high = span(
+        _when(args.get("start", anchor - 3 * YEAR_US), "timestamptz"),
+        _when(args.get("end", anchor), "timestamptz"),
+        ("start", "end"),
+        args,
+    )
     second = 1_000_000
     return Made([v // second * second for v in spread(int(low), int(high), rnd)], "timestamp")
 
 
 @provider("date", args=("start", "end"))
 def _date(args: Args, rnd: random.Random, anchor: int) -> Made:
-    low = _when(args.get("start", anchor // DAY_US - 3 * 365), "date")
-    high = _when(args.get("end", anchor // DAY_US), "date")
+    low, high = span(
+        _when(args.get("start", anchor // DAY_US - 3 * 365), "date"),
+        _when(args.get("end", anchor // DAY_US), "date"),
+        ("start", "end"),
+        args,
+    )
     return Made(spread(int(low), int(high), rnd), "date")
 
 
 @provider("date_of_birth", args=("min_age", "max_age"))
 def _dob(args: Args, rnd: random.Random, anchor: int) -> Made:
     today = anchor // DAY_US
-    young, old = int(args.get("min_age", 0)), int(args.get("max_age", 95))
+    young, old = span(
+        int(args.get("min_age", 0)), int(args.get("max_age", 95)), ("min_age", "max_age")
+    )
     return Made(spread(today - old * 365, today - young * 365, rnd), "date")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from devenv.config_check import valid_bucket
 from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
@@ -76,7 +77,7 @@ class SpecialColumns(DerivedColumns):
         if made is None:
             try:
                 made = providers.build(name, args, self.p.rnd(name, cache_key[1]), self.p.anchor)
-            except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
                 raise self.error(
                     col.name, f"provider {name!r} rejected its args {args!r}: {exc}"
                 ) from exc
@@ -277,9 +278,17 @@ class SpecialColumns(DerivedColumns):
         ct = next((c.name for c in self.table.columns if _CONTENT_TYPE.match(c.name)), None)
         for name, cdef in self.defs.items():
             if cdef.kind == "object":
-                return ObjectSpec(
-                    name, cdef.spec.get("content_type", ct), cdef.spec.get("bucket", "")
-                )
+                types, bucket = cdef.spec.get("content_type", ct), cdef.spec.get("bucket", "")
+                if types is not None and not (
+                    isinstance(types, str) and self.table.has_column(types)
+                ):
+                    raise cdef.error(f"content_type names {types!r}, not a column of {self.q}")
+                if not isinstance(bucket, str) or (bucket and not valid_bucket(bucket)):
+                    raise cdef.error(
+                        f"bucket {bucket!r} is not a valid bucket name "
+                        "(3-58 lowercase letters, digits, '.' and '-')"
+                    )
+                return ObjectSpec(name, types, bucket)
         if ct is None:
             return None
         for col in self.table.columns:

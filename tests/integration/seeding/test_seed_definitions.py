@@ -51,6 +51,36 @@ def seed_with(conninfo: str, directory: Path, body: str) -> None:
             "provider 'email' takes no args",
         ),
         (
+            '[tables.invoices.columns]\ntotal = { provider = "amount", args = { min = 90, max = 9 } }',
+            "invoices",
+            "total",
+            "min 90 is above max 9",
+        ),
+        (
+            '[tables.invoices.columns]\ntotal = { provider = "amount", args = { min = "lots" } }',
+            "invoices",
+            "total",
+            "min must be a number, not 'lots'",
+        ),
+        (
+            '[tables.appointments.columns]\nnotes = { provider = "sentence", args = { words = 5 } }',
+            "appointments",
+            "notes",
+            "words must be [low, high], two whole numbers >= 0",
+        ),
+        (
+            '[tables.documents.columns]\nstorage_key = { object = true, content_type = "mime" }',
+            "documents",
+            "storage_key",
+            "content_type names 'mime', not a column of public.documents",
+        ),
+        (
+            '[tables.documents.columns]\nstorage_key = { object = true, bucket = "My_Docs" }',
+            "documents",
+            "storage_key",
+            "bucket 'My_Docs' is not a valid bucket name",
+        ),
+        (
             '[tables.payments.columns]\nreference = { template = "PAY-{row:q}" }',
             "payments",
             "reference",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import struct
 import zlib
 
@@ -49,6 +50,27 @@ def test_an_argument_a_provider_does_not_take_is_refused() -> None:
     with pytest.raises(TypeError, match=r"unknown argument 'pool_size' \(it takes none\)"):
         providers.build("city", {"pool_size": 9}, random.Random(1), 0)
     assert len(providers.build("city", {}, random.Random(1), 0).values) > 9
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "problem"),
+    [
+        ("integer", {"min": 5, "max": 1}, "min 5 is above max 1"),
+        (
+            "date",
+            {"start": "2024-02-01", "end": "2024-01-01"},
+            "start 2024-02-01 is above end 2024-01-01",
+        ),
+        ("date_of_birth", {"min_age": 60, "max_age": 20}, "min_age 60 is above max_age 20"),
+        ("words", {"count": [4, 2]}, "count low 4 is above high 2"),
+        ("sentence", {"sentences": [1, -1]}, "sentences must be [low, high]"),
+    ],
+)
+def test_an_empty_or_malformed_span_is_refused(
+    name: str, args: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        providers.build(name, args, random.Random(1), 0)
 
 
 def test_providers_are_deterministic() -> None:
