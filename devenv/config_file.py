@@ -43,7 +43,13 @@ def find_config(project_dir: Path) -> ConfigSource | None:
 
 def _parse(path: Path) -> tuple[str, dict[str, Any]]:
     """Read and parse a TOML file; a syntax error names the file and line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot read it as UTF-8 text: {exc}",
+            hint=f"Fix {path.name} (a UTF-8 TOML file), then run the command again.",
+        ) from exc
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

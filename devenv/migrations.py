@@ -46,7 +46,16 @@ def discover(directory: Path) -> list[Migration]:
     found = []
     for path in sorted(directory.glob("*.sql")):
         version, _, name = path.stem.partition("_")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MigrationError(
+                f"{path}: cannot read it as UTF-8 text: {exc}",
+                hint="Migrations are UTF-8 SQL files: fix or move that file, then run the "
+                "command again.",
+            ) from exc
+        digest = hashlib.sha256(data).hexdigest()
         found.append(Migration(version, name or version, path, digest))
     versions = [m.version for m in found]
     dupes = sorted({v for v in versions if versions.count(v) > 1})

@@ -133,6 +133,12 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path}: invalid TOML: {exc}",
             hint="Fix the syntax error, then run `devenv seed` again.",
         ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedError(
+            f"{path}: cannot read it as UTF-8 text: {exc}",
+            hint="Seed definitions are UTF-8 TOML files: fix or move that file, then run "
+            "`devenv seed` again.",
+        ) from exc
 
 
 def _mapping(path: Path, what: str, value: Any) -> dict[str, Any]:

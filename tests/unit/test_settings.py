@@ -128,3 +128,9 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
 )
 def test_sanitize_name(raw: str, name: str) -> None:
     assert sanitize_name(raw) == name
+
+
+def test_a_config_file_that_is_not_utf8_text_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "devenv.toml").write_bytes(b'name = "caf\xe9"\n')  # Latin-1, not UTF-8
+    with pytest.raises(ConfigError, match=r"devenv\.toml: cannot read it as UTF-8 text"):
+        load_settings(tmp_path, environ={})

@@ -131,3 +131,15 @@ def test_clinic_definitions_load() -> None:
         "payments",
         "documents",
     }
+
+
+def test_a_file_that_is_not_utf8_text_is_named(tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_bytes(b"\xff\xfe[tables.x]\n")
+    with pytest.raises(SeedError, match=r"broken\.toml: cannot read it as UTF-8 text"):
+        load(tmp_path)
+
+
+def test_a_directory_named_like_a_definition_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "more.toml").mkdir()
+    with pytest.raises(SeedError, match=r"more\.toml: cannot read it as UTF-8 text"):
+        load(tmp_path)
