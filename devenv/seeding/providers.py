@@ -84,8 +84,7 @@ def _count_range(args: Args, name: str, default: tuple[int, int]) -> tuple[int, 
         and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
     ):
         raise ValueError(f"{name} must be [low, high], two whole numbers >= 0")
-    low, high = span(value[0], value[1], (f"{name} low", "high"))
-    return int(low), int(high)
+    return span(value[0], value[1], (f"{name} low", "high"))
 
 
 def _n(args: Args, rnd: random.Random, fn: Callable[[], Any], size: int = BASE) -> list[Any]:
