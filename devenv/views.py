@@ -175,7 +175,7 @@ def seed_done(report: SeedReport, *, as_json: bool, quiet: bool) -> None:
 
 
 def _seed_summary(report: SeedReport) -> None:
-    """One line per table and a total."""
+    """The totals, then the seed's notes (objects kept or removed, CHECKs not understood)."""
     total = sum(t.rows for t in report.tables)
     rate = total / report.seconds if report.seconds else 0
     output.line(
@@ -183,6 +183,8 @@ def _seed_summary(report: SeedReport) -> None:
         f"(scale {report.scale}, seed {report.seed}) in {report.seconds:.2f} s "
         f"({rate:,.0f} rows/s)."
     )
+    for note in report.notes:
+        output.notice(note)
 
 
 def guard_report(report: GuardReport, *, as_json: bool) -> None:

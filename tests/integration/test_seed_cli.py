@@ -52,6 +52,11 @@ def test_seed_scale_and_json_report(capsys: pytest.CaptureFixture[str], project:
         ).fetchone()
     assert row is not None
     assert tuple(row) == (7, "medium")
+    again = devenv(capsys, "seed", "--scale", "medium", "--seed", "7", "-C", str(project))
+    assert again.code == 0, again.err
+    assert again.out.startswith(f"Seeded {report['rows']:,} rows in 7 tables")
+    note = f"{report['objects']} objects were already in place from the previous seed"
+    assert note in again.err  # the seed's notes are shown to people too, on stderr
     quiet = devenv(capsys, "seed", "--quiet", "-C", str(project))
     assert quiet.code == 0
     assert quiet.out == ""
