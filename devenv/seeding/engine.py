@@ -75,12 +75,11 @@ def run_seed(
                 # The same seed at the same scale put the same objects with the same metadata.
                 if last.previous_run() == (seed, scale):
                     unchanged = frozenset(previous)
-            reports, uploads = _seed(
-                conn, plan, count, progress, phases, s3=s3, buckets=buckets, unchanged=unchanged
-            )
+            reports, uploads = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets,
+                                     previous=previous, unchanged=unchanged)  # fmt: skip
         phases.mark("commit")
         if uploads is not None:
-            _after_commit(plan, uploads, previous)
+            _after_commit(conninfo, plan, uploads, previous)
     except psycopg.Error as exc:  # outside a guarded step: planning, truncation or the commit
         raise _failure("the seed", exc) from exc
     finally:
@@ -101,11 +100,13 @@ def _seed(
     *,
     s3: S3Target | None,
     buckets: Mapping[str, str] | None,
+    previous: set[tuple[str, str]],
     unchanged: frozenset[tuple[str, str]],
 ) -> tuple[list[TableReport], ObjectSink | None]:
     """Upload objects while the rows load; record provenance; the caller's `with` commits.
 
-    On success the upload worker is left running, to prune after the commit.
+    On success the upload worker is left running, to prune after the commit. The record of
+    the seeds' objects keeps the previous ones until they are known to be removed.
     """
     wall = datetime.now(UTC)
     if s3 is None:
@@ -128,12 +129,18 @@ def _seed(
     sink.record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
                 rows=sum(rows.values()), objects=objects, tables=rows)  # fmt: skip
     if uploads is not None:
-        sink.record_objects(uploads.keys)
+        sink.record_objects(uploads.keys | previous)
     return reports, uploads
 
 
-def _after_commit(plan: Plan, uploads: ObjectSink, previous: set[tuple[str, str]]) -> None:
-    """Note the objects left in place, and remove the previous seed's leftovers."""
+def _after_commit(
+    conninfo: str, plan: Plan, uploads: ObjectSink, previous: set[tuple[str, str]]
+) -> None:
+    """Note the objects left in place, and remove the previous seeds' leftovers.
+
+    Removed objects leave the record in a transaction of their own. Those that could not be
+    removed (an error, Ctrl-C) stay in it, and the next seed removes them.
+    """
     if uploads.skipped:
         plan.notes.append(
             f"{uploads.skipped} objects were already in place from the previous seed (same seed,"
@@ -142,7 +149,12 @@ def _after_commit(plan: Plan, uploads: ObjectSink, previous: set[tuple[str, str]
     # Only after the commit: the previous seed's rows pointed at these until then.
     removed = uploads.prune(previous)
     if removed:
-        plan.notes.append(f"removed {removed} objects left by the previous seed")
+        plan.notes.append(f"removed {len(removed)} objects left by the previous seed")
+        try:
+            with psycopg.connect(conninfo) as conn:
+                PostgresSink(conn).forget_objects(removed)
+        except psycopg.Error as exc:  # the next seed removes them again, which S3 allows
+            log.warning("could not update the record of seed objects: %s", exc)
 
 
 class Phases:

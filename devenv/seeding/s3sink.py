@@ -35,6 +35,8 @@ UPLOAD_HINT = "Check the local S3 service (`devenv logs s3`), then seed again."
 Failure = tuple[str, str]
 # The uploads' outcome: (None or what went wrong, how many objects were already in place).
 Outcome = tuple[Failure | None, int]
+# Objects, as (bucket, key) pairs.
+Keys = set[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -122,27 +124,27 @@ class ObjectSink:
         self._raise_failure()
         return self.count
 
-    def prune(self, previous: set[tuple[str, str]], timeout: float = PRUNE_DEADLINE) -> int:
+    def prune(self, previous: set[tuple[str, str]], timeout: float = PRUNE_DEADLINE) -> Keys:
         """After the commit: delete objects a previous seed put that this seed did not.
 
-        Return how many went. Pruning is best effort: the seed is committed by then.
+        Return those that went. Pruning is best effort: the seed is committed by then.
         """
         stale = previous - self.keys
         if not stale:
-            return 0
+            return set()
         if isinstance(self.worker, _Uploader):
             return prune_objects(self.worker.s3, stale, self.threads)
         try:
             self.channel.send(stale)
             if not self.channel.poll(timeout):
                 log.warning("%s", _no_answer(timeout, "the removal of old seed objects")[0])
-                return 0
+                return set()
             removed = self.channel.recv()
         except (EOFError, OSError):  # the upload process is gone
             removed = None
-        if not isinstance(removed, int):
+        if not isinstance(removed, set):
             log.warning("the upload process ended before removing the old seed objects")
-            return 0
+            return set()
         return removed
 
     def _receive(self) -> Outcome:
@@ -183,20 +185,20 @@ def _no_answer(timeout: float, what: str) -> Failure:
     return f"no answer from the upload process within {timeout:.0f} s ({what})", UPLOAD_HINT
 
 
-def prune_objects(s3: Any, stale: set[tuple[str, str]], threads: int) -> int:
-    """Delete the given objects in batches of parallel requests; return how many went."""
+def prune_objects(s3: Any, stale: Keys, threads: int) -> Keys:
+    """Delete the given objects in batches of parallel requests; return those that went."""
     batches: list[tuple[str, list[str]]] = []
     for bucket, names in _by_bucket(sorted(stale)).items():
         size = max(PRUNE_BATCH, -(-len(names) // threads))
         batches += [(bucket, names[i : i + size]) for i in range(0, len(names), size)]
     if not batches:
-        return 0
+        return set()
     with ThreadPoolExecutor(max_workers=min(threads, len(batches))) as pool:
-        return sum(pool.map(partial(_remove, s3), batches))
+        return set().union(*pool.map(partial(_remove, s3), batches))
 
 
-def _remove(s3: Any, batch: tuple[str, list[str]]) -> int:
-    """Delete one batch of keys from a bucket; return how many went."""
+def _remove(s3: Any, batch: tuple[str, list[str]]) -> Keys:
+    """Delete one batch of keys from a bucket; return those that went."""
     from minio.deleteobjects import DeleteObject
 
     bucket, names = batch
@@ -204,8 +206,9 @@ def _remove(s3: Any, batch: tuple[str, list[str]]) -> int:
         errors = list(s3.remove_objects(bucket, [DeleteObject(k) for k in names]))
     except Exception as exc:  # the seed is committed; pruning is best effort
         log.warning("could not remove old seed objects from %s: %s", bucket, exc)
-        return 0
-    return len(names) - len(errors)
+        return set()
+    failed = {error.name for error in errors}
+    return {(bucket, name) for name in names if name not in failed}
 
 
 def put(s3: Any, upload: Upload) -> None:
@@ -312,7 +315,7 @@ def _upload_process(
     """Worker process: put every object and send the outcome; then prune when asked.
 
     After the outcome it waits for the set of stale objects, sent once the rows are committed,
-    and answers with how many it removed. A closed channel means there is nothing to prune.
+    and answers with those it removed. A closed channel means there is nothing to prune.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it stops this process
     parents.close()  # inherited at fork: only the parent's own copy may keep the channel open

@@ -331,7 +331,11 @@ class PostgresSink:
         )
 
     def previous_objects(self) -> set[tuple[str, str]]:
-        """Return the (bucket, key) pairs the last seed uploaded, from devenv_meta.seed_objects."""
+        """Return the (bucket, key) pairs seeds put and devenv has not removed yet.
+
+        They come from devenv_meta.seed_objects: the last seed's objects, and any of the seeds
+        before it that could not be removed then.
+        """
         row = self.conn.execute("SELECT to_regclass('devenv_meta.seed_objects')").fetchone()
         if row is None or row[0] is None:
             return set()
@@ -349,7 +353,7 @@ class PostgresSink:
         return None if last is None else (int(last[0]), str(last[1]))
 
     def record_objects(self, keys: set[tuple[str, str]]) -> None:
-        """Replace the list of uploaded objects (in the seed's transaction)."""
+        """Replace the record of the seeds' objects (in the seed's transaction)."""
         self.conn.execute("TRUNCATE devenv_meta.seed_objects")
         with (
             self.conn.cursor() as cur,
@@ -357,3 +361,13 @@ class PostgresSink:
         ):
             for item in sorted(keys):
                 copy.write_row(item)
+
+    def forget_objects(self, keys: set[tuple[str, str]]) -> None:
+        """Drop removed objects from the record."""
+        buckets, names = zip(*sorted(keys), strict=True) if keys else ((), ())
+        self.conn.execute(
+            "DELETE FROM devenv_meta.seed_objects AS o"
+            " USING unnest(%s::text[], %s::text[]) AS gone (bucket, key)"
+            " WHERE o.bucket = gone.bucket AND o.key = gone.key",
+            [list(buckets), list(names)],
+        )

@@ -173,7 +173,7 @@ def test_pruning_removes_stale_objects_in_parallel_batches(s3_server: S3Server) 
     for _, key in sorted(stale):
         s3.put_object("prune-batches", key, io.BytesIO(b"old"), 3)
     s3.put_object("prune-batches", "documents/kept.txt", io.BytesIO(b"new"), 3)
-    assert prune_objects(s3, stale, threads=4) == 350  # 4 requests of 100 or fewer keys
+    assert prune_objects(s3, stale, threads=4) == stale  # 4 requests of 100 or fewer keys
     left = [o.object_name for o in s3.list_objects("prune-batches", recursive=True)]
     assert left == ["documents/kept.txt"]
 
@@ -237,3 +237,17 @@ def test_an_upload_process_that_dies_while_pruning_leaves_the_seed_committed(
     }
     assert keys < listed  # the new objects are in place; the old ones were left
     assert len(listed) == 16
+    with psycopg.connect(clinic_db) as conn:  # and stay on record, to be removed later
+        recorded = {r[0] for r in conn.execute("SELECT key FROM devenv_meta.seed_objects")}
+    assert recorded == listed
+
+    monkeypatch.undo()
+    report = seed_clinic(clinic_db, s3_server, "small", 3, "docs-prune-dies")
+    assert "removed 16 objects left by the previous seed" in report.notes
+    with psycopg.connect(clinic_db) as conn:
+        keys = {r[0] for r in conn.execute("SELECT storage_key FROM documents")}
+        recorded = {r[0] for r in conn.execute("SELECT key FROM devenv_meta.seed_objects")}
+    listed = {
+        o.object_name for o in client(s3_server).list_objects("docs-prune-dies", recursive=True)
+    }
+    assert keys == listed == recorded  # nothing left behind from the interrupted prune
