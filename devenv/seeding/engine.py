@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -75,8 +76,8 @@ def run_seed(
                 # The same seed at the same scale put the same objects with the same metadata.
                 if last.previous_run() == (seed, scale):
                     unchanged = frozenset(previous)
-            reports, uploads = _seed(conn, plan, count, progress, phases, s3=s3, buckets=buckets,
-                                     previous=previous, unchanged=unchanged)  # fmt: skip
+            target = Objects(conninfo, s3, buckets, previous, unchanged) if s3 else None
+            reports, uploads = _seed(conn, plan, count, progress, phases, target)
         phases.mark("commit")
         if uploads is not None:
             _after_commit(conninfo, plan, uploads, previous)
@@ -97,11 +98,7 @@ def _seed(
     workers: int,
     progress: ProgressCallback | None,
     phases: Phases,
-    *,
-    s3: S3Target | None,
-    buckets: Mapping[str, str] | None,
-    previous: set[tuple[str, str]],
-    unchanged: frozenset[tuple[str, str]],
+    objects: Objects | None,
 ) -> tuple[list[TableReport], ObjectSink | None]:
     """Upload objects while the rows load; record provenance; the caller's `with` commits.
 
@@ -109,16 +106,16 @@ def _seed(
     the seeds' objects keeps the previous ones until they are known to be removed.
     """
     wall = datetime.now(UTC)
-    if s3 is None:
+    if objects is None:
         plan.notes.extend(
             f"{t.name}.{t.objects.key_column}: no S3 target given, objects not uploaded"
             for t in plan.tables
             if t.objects is not None and t.rows
         )
-    uploads = _start_uploads(plan, s3, buckets, unchanged) if s3 is not None else None
+    uploads = _start_uploads(plan, objects) if objects is not None else None
     try:
         reports = _load(conn, plan, workers, progress, phases, uploads)
-        objects = uploads.wait() if uploads is not None else 0
+        count = uploads.wait() if uploads is not None else 0
         phases.mark("objects")
     except BaseException:
         if uploads is not None:
@@ -127,9 +124,9 @@ def _seed(
     rows = {r.name: r.rows for r in reports}
     sink = PostgresSink(conn)
     sink.record(seed=plan.seed, scale=plan.scale, version=__version__, started=wall,
-                rows=sum(rows.values()), objects=objects, tables=rows)  # fmt: skip
-    if uploads is not None:
-        sink.record_objects(uploads.keys | previous)
+                rows=sum(rows.values()), objects=count, tables=rows)  # fmt: skip
+    if uploads is not None and objects is not None:
+        sink.record_objects(uploads.keys | objects.previous)
     return reports, uploads
 
 
@@ -384,15 +381,27 @@ def _failure(what: str, exc: psycopg.Error) -> SeedError:
     )
 
 
-def _start_uploads(
-    plan: Plan,
-    s3: S3Target,
-    buckets: Mapping[str, str] | None,
-    unchanged: frozenset[tuple[str, str]],
-) -> ObjectSink:
-    """Start one upload per row of every table that points at objects."""
-    sink = ObjectSink(s3, unchanged=unchanged)
-    mapping = dict(buckets or {})
+@dataclass(frozen=True)
+class Objects:
+    """Where a seed's objects go, and what the seeds before it put there."""
+
+    conninfo: str
+    s3: S3Target
+    buckets: Mapping[str, str] | None
+    # Objects seeds put and devenv has not removed yet (devenv_meta.seed_objects).
+    previous: set[tuple[str, str]]
+    # Of those, the ones this seed puts again with the same metadata (same seed and scale).
+    unchanged: frozenset[tuple[str, str]]
+
+
+def _start_uploads(plan: Plan, objects: Objects) -> ObjectSink:
+    """Start one upload per row of every table that points at objects.
+
+    The objects are put on record first, in a transaction of their own: if the seed then fails
+    or is killed, its rows roll back but the record stays, and the next seed removes them.
+    """
+    sink = ObjectSink(objects.s3, unchanged=objects.unchanged)
+    mapping = dict(objects.buckets or {})
     for table in plan.tables:
         spec = table.objects
         if spec is None or not table.rows:
@@ -409,6 +418,10 @@ def _start_uploads(
             ((bucket, key) for key, _ in _objects_of(table)),
             partial(_uploads, table, bucket, meta),
         )
+    new = sink.keys - objects.previous
+    if new:
+        with psycopg.connect(objects.conninfo) as conn:
+            PostgresSink(conn).remember_objects(new)
     sink.start()
     return sink
 

@@ -362,12 +362,27 @@ class PostgresSink:
             for item in sorted(keys):
                 copy.write_row(item)
 
+    def remember_objects(self, keys: set[tuple[str, str]]) -> None:
+        """Add objects about to be put to the record (the caller commits)."""
+        for statement in _PROVENANCE:
+            self.conn.execute(statement)
+        self.conn.execute(
+            "INSERT INTO devenv_meta.seed_objects (bucket, key)"
+            " SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            _columns(keys),
+        )
+
     def forget_objects(self, keys: set[tuple[str, str]]) -> None:
         """Drop removed objects from the record."""
-        buckets, names = zip(*sorted(keys), strict=True) if keys else ((), ())
         self.conn.execute(
             "DELETE FROM devenv_meta.seed_objects AS o"
             " USING unnest(%s::text[], %s::text[]) AS gone (bucket, key)"
             " WHERE o.bucket = gone.bucket AND o.key = gone.key",
-            [list(buckets), list(names)],
+            _columns(keys),
         )
+
+
+def _columns(keys: set[tuple[str, str]]) -> list[list[str]]:
+    """(bucket, key) pairs as two parallel lists, for unnest()."""
+    ordered = sorted(keys)
+    return [[bucket for bucket, _ in ordered], [key for _, key in ordered]]

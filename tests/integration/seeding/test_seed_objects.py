@@ -251,3 +251,38 @@ def test_an_upload_process_that_dies_while_pruning_leaves_the_seed_committed(
         o.object_name for o in client(s3_server).list_objects("docs-prune-dies", recursive=True)
     }
     assert keys == listed == recorded  # nothing left behind from the interrupted prune
+
+
+class Stop(Exception):
+    pass
+
+
+def test_objects_of_a_seed_that_fails_stay_on_record_and_the_next_seed_removes_them(
+    clinic_db: str, s3_server: S3Server
+) -> None:
+    bucket = "docs-aborted"
+    seed_clinic(clinic_db, s3_server, "small", 1, bucket)
+
+    def state() -> tuple[set[str], set[str], set[str]]:
+        with psycopg.connect(clinic_db) as conn:
+            keys = {r[0] for r in conn.execute("SELECT storage_key FROM documents")}
+            recorded = {r[0] for r in conn.execute("SELECT key FROM devenv_meta.seed_objects")}
+        listed = {o.object_name for o in client(s3_server).list_objects(bucket, recursive=True)}
+        return keys, recorded, listed
+
+    def stop(table: str, done: int, total: int) -> None:
+        if table.endswith("payments"):  # after documents: its objects are being put
+            raise Stop(table)
+
+    with pytest.raises(Stop):
+        run_seed(clinic_db, definitions_dir=DEFS, scale="medium", seed=2, s3=target(s3_server),
+                 buckets={"documents": bucket}, progress=stop)  # fmt: skip
+    keys, recorded, listed = state()
+    assert len(keys) == 8  # the rows rolled back to the first seed's
+    assert len(recorded) == 8 + 80  # its objects, and those the failed seed meant to put
+    assert keys <= listed <= recorded  # whatever the failed seed put is on record
+
+    seed_clinic(clinic_db, s3_server, "small", 3, bucket)
+    keys, recorded, listed = state()
+    assert len(keys) == 8
+    assert keys == listed == recorded  # nothing is left behind
