@@ -333,8 +333,8 @@ class PostgresSink:
     def previous_objects(self) -> set[tuple[str, str]]:
         """Return the (bucket, key) pairs seeds put and devenv has not removed yet.
 
-        They come from devenv_meta.seed_objects: the last seed's objects, and any of the seeds
-        before it that could not be removed then.
+        They come from devenv_meta.seed_objects: the last seed's objects, and those of earlier
+        or failed seeds that are not removed yet.
         """
         row = self.conn.execute("SELECT to_regclass('devenv_meta.seed_objects')").fetchone()
         if row is None or row[0] is None:
