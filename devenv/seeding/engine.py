@@ -79,8 +79,8 @@ def run_seed(
             target = Objects(conninfo, s3, buckets, previous, unchanged) if s3 else None
             reports, uploads = _seed(conn, plan, count, progress, phases, target)
         phases.mark("commit")
-        if uploads is not None:
-            _after_commit(conninfo, plan, uploads, previous)
+        if uploads is not None and target is not None:
+            _after_commit(plan, uploads, target)
     except psycopg.Error as exc:  # outside a guarded step: planning, truncation or the commit
         raise _failure("the seed", exc) from exc
     finally:
@@ -130,9 +130,7 @@ def _seed(
     return reports, uploads
 
 
-def _after_commit(
-    conninfo: str, plan: Plan, uploads: ObjectSink, previous: set[tuple[str, str]]
-) -> None:
+def _after_commit(plan: Plan, uploads: ObjectSink, objects: Objects) -> None:
     """Note the objects left in place, and remove the previous seeds' leftovers.
 
     Removed objects leave the record in a transaction of their own. Those that could not be
@@ -144,11 +142,11 @@ def _after_commit(
             " scale and content) and were not uploaded again"
         )
     # Only after the commit: the previous seed's rows pointed at these until then.
-    removed = uploads.prune(previous)
+    removed = uploads.prune(objects.previous)
     if removed:
         plan.notes.append(f"removed {len(removed)} objects left by the previous seed")
         try:
-            with psycopg.connect(conninfo) as conn:
+            with psycopg.connect(objects.conninfo) as conn:
                 PostgresSink(conn).forget_objects(removed)
         except psycopg.Error as exc:  # the next seed removes them again, which S3 allows
             log.warning("could not update the record of seed objects: %s", exc)
