@@ -144,7 +144,7 @@ def _after_commit(plan: Plan, uploads: ObjectSink, objects: Objects) -> None:
     # Only after the commit: the previous seed's rows pointed at these until then.
     removed = uploads.prune(objects.previous)
     if removed:
-        plan.notes.append(f"removed {len(removed)} objects left by the previous seed")
+        plan.notes.append(f"removed {len(removed)} objects left by earlier seeds")
         try:
             with psycopg.connect(objects.conninfo) as conn:
                 PostgresSink(conn).forget_objects(removed)

@@ -105,7 +105,7 @@ def test_a_smaller_reseed_removes_the_objects_it_no_longer_uses(
     s3.put_object("shrinking", "user-upload.txt", io.BytesIO(b"mine"), 4)
     for scale in ("medium", "small"):
         report = seed_clinic(clinic_db, s3_server, scale, 3, "shrinking")
-    assert "removed 72 objects left by the previous seed" in report.notes
+    assert "removed 72 objects left by earlier seeds" in report.notes
     with psycopg.connect(clinic_db) as conn:
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
     listed = sorted(o.object_name for o in s3.list_objects("shrinking", recursive=True))
@@ -211,7 +211,7 @@ def test_without_fork_uploads_and_pruning_run_in_threads(
     seed_clinic(clinic_db, s3_server, "medium", 1, "docs-threads")
     report = seed_clinic(clinic_db, s3_server, "small", 2, "docs-threads")
     assert report.objects == 8
-    assert "removed 80 objects left by the previous seed" in report.notes
+    assert "removed 80 objects left by earlier seeds" in report.notes
     with psycopg.connect(clinic_db) as conn:
         keys = sorted(r[0] for r in conn.execute("SELECT storage_key FROM documents"))
     s3 = client(s3_server)
@@ -243,7 +243,7 @@ def test_an_upload_process_that_dies_while_pruning_leaves_the_seed_committed(
 
     monkeypatch.undo()
     report = seed_clinic(clinic_db, s3_server, "small", 3, "docs-prune-dies")
-    assert "removed 16 objects left by the previous seed" in report.notes
+    assert "removed 16 objects left by earlier seeds" in report.notes
     with psycopg.connect(clinic_db) as conn:
         keys = {r[0] for r in conn.execute("SELECT storage_key FROM documents")}
         recorded = {r[0] for r in conn.execute("SELECT key FROM devenv_meta.seed_objects")}
