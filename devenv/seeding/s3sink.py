@@ -125,7 +125,7 @@ class ObjectSink:
         return self.count
 
     def prune(self, previous: set[tuple[str, str]], timeout: float = PRUNE_DEADLINE) -> Keys:
-        """After the commit: delete objects a previous seed put that this seed did not.
+        """After the commit: delete objects earlier seeds put that this seed does not use.
 
         Return those that went. Pruning is best effort: the seed is committed by then.
         """
