@@ -322,13 +322,17 @@ class PostgresSink:
         tables: dict[str, int],
     ) -> None:
         """Write the provenance record (devenv_meta.seed_runs) in the same transaction."""
-        for statement in _PROVENANCE:
-            self.conn.execute(statement)
+        self._meta_tables()
         self.conn.execute(
             "INSERT INTO devenv_meta.seed_runs (seed, scale, devenv_version, started_at, rows, objects, tables)"  # noqa: E501
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (seed, scale, version, started, rows, objects, json.dumps(tables)),
         )
+
+    def _meta_tables(self) -> None:
+        """Create devenv_meta and its provenance tables where they are missing."""
+        for statement in _PROVENANCE:
+            self.conn.execute(statement)
 
     def previous_objects(self) -> set[tuple[str, str]]:
         """Return the (bucket, key) pairs seeds put and devenv has not removed yet.
@@ -364,8 +368,7 @@ class PostgresSink:
 
     def remember_objects(self, keys: set[tuple[str, str]]) -> None:
         """Add objects about to be put to the record (the caller commits)."""
-        for statement in _PROVENANCE:
-            self.conn.execute(statement)
+        self._meta_tables()
         self.conn.execute(
             "INSERT INTO devenv_meta.seed_objects (bucket, key)"
             " SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
