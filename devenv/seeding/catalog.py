@@ -44,7 +44,7 @@ _CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, con.confkey,
        pg_get_constraintdef(con.oid)
 FROM pg_constraint con
-WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c')
+WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY con.conrelid, con.conname
 """
 
@@ -69,8 +69,8 @@ WHERE c.oid = ANY(%s) AND EXISTS (
 
 _TYPES = """
 SELECT t.oid, format_type(t.oid, NULL), t.typname, t.typtype, t.typbasetype, t.typtypmod,
-       t.typnotnull, t.typelem, t.typcategory
-FROM pg_type t WHERE t.oid = ANY(%s)
+       t.typnotnull, t.typelem, t.typcategory, r.rngsubtype
+FROM pg_type t LEFT JOIN pg_range r ON r.rngtypid = t.oid WHERE t.oid = ANY(%s)
 """
 
 _ENUMS = "SELECT enumtypid, enumlabel FROM pg_enum WHERE enumtypid = ANY(%s) ORDER BY enumsortorder"
@@ -106,6 +106,9 @@ _BASES = {
     "cidr",
     "money",
     "macaddr",
+    "char",
+    "bit",
+    "varbit",
 }
 
 
@@ -121,7 +124,7 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     attnames = _attnum_maps(conn, oids)
     tables: dict[str, Table] = {}
     for oid, nsp, rel, partitioned in rows:
-        uniques, fks, checks = _table_constraints(oid, constraints, indexes, attnames, names)
+        uniques, fks, checks, excl = _table_constraints(oid, constraints, indexes, attnames, names)
         tables[names[oid]] = Table(
             schema=nsp,
             name=rel,
@@ -129,6 +132,7 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
             uniques=uniques,
             foreign_keys=fks,
             checks=checks,
+            exclusions=excl,
             partitioned=bool(partitioned),
             user_triggers=oid in triggers,
         )
@@ -177,7 +181,7 @@ def _read_types(
     while todo:
         for row in conn.execute(_TYPES, [list(todo)]).fetchall():
             info[row[0]] = row
-        todo = {r[4] for r in info.values() if r[4]} | {r[7] for r in info.values() if r[7]}
+        todo = {r[i] for r in info.values() for i in (4, 7, 9) if r[i]}
         todo -= set(info)
     labels: dict[int, list[str]] = defaultdict(list)
     for oid, label in conn.execute(_ENUMS, [list(info)]).fetchall():
@@ -187,7 +191,7 @@ def _read_types(
         checks[oid].append(expr)
 
     def build(oid: int, mod: int) -> PgType:
-        _, shown, typname, typtype, basetype, typtypmod, notnull, elem, category = info[oid]
+        _, shown, typname, typtype, basetype, typtypmod, notnull, elem, category, sub = info[oid]
         if typtype == "d":
             base = build(basetype, typtypmod if typtypmod >= 0 else mod)
             inner_checks = tuple(checks.get(oid, [])) + base.checks
@@ -205,6 +209,8 @@ def _read_types(
             return PgType(oid, shown, "enum", mod, tuple(labels.get(oid, [])))
         if category == "A" and elem:
             return PgType(oid, shown, "array", mod, element=build(elem, mod))
+        if typtype == "r" and sub:
+            return PgType(oid, shown, "range", mod, element=build(sub, -1))
         base_name = typname if typname in _BASES else "unsupported"
         return PgType(oid, shown, base_name, mod)
 
@@ -217,12 +223,15 @@ def _table_constraints(
     indexes: list[tuple[Any, ...]],
     attnames: dict[int, dict[int, str]],
     names: dict[int, str],
-) -> tuple[tuple[UniqueKey, ...], tuple[ForeignKey, ...], tuple[Check, ...]]:
-    """Split one table's constraints and unique indexes into keys, foreign keys and checks."""
+) -> tuple[
+    tuple[UniqueKey, ...], tuple[ForeignKey, ...], tuple[Check, ...], tuple[tuple[str, ...], ...]
+]:
+    """Split one table's constraints and indexes: keys, foreign keys, checks, exclusions."""
     cols = attnames.get(oid, {})
     uniques: list[UniqueKey] = []
     fks: list[ForeignKey] = []
     checks: list[Check] = []
+    exclusions: list[tuple[str, ...]] = []
     for rel, name, kind, key, frel, fkey, definition in constraints:
         if rel != oid:
             continue
@@ -237,8 +246,10 @@ def _table_constraints(
             )
         elif kind == "c":
             checks.append(Check(name, definition))
+        elif kind == "x":
+            exclusions.append(tuple(cols[k] for k in key if k > 0))
     for rel, name, has_expr, keys in indexes:
         if rel == oid:
             used = tuple(dict.fromkeys(cols[k] for k in keys if k > 0))
             uniques.append(UniqueKey(name, used, expression=bool(has_expr)))
-    return tuple(uniques), tuple(fks), tuple(checks)
+    return tuple(uniques), tuple(fks), tuple(checks), tuple(exclusions)

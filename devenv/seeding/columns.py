@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 from devenv.errors import SeedError
 from devenv.seeding import providers
 from devenv.seeding.checks import ColumnRules, Relation, analyse
@@ -286,6 +288,15 @@ class TableBuilder(SpecialColumns):
         rules = self.rules.get(col.name, ColumnRules())
         if col.type.base == "array":
             return self.array(col)
+        if col.type.base == "range":
+            return self.range_of(col)
+        if col.type.base in ("bit", "varbit"):
+            return self.bits(col)
+        if col.type.base == "macaddr":
+            return self.macaddrs(col)
+        if col.type.base == "char" and rules.choices is None:
+            letters = providers.Made(list(string.ascii_lowercase), "text")
+            return self.pool(col, letters, None, strict=False)
         if col.type.base == "enum" or rules.choices is not None:
             choices = list(rules.choices if rules.choices is not None else col.type.labels)
             return self.pool(
@@ -329,6 +340,7 @@ class TableBuilder(SpecialColumns):
 def make_plan(planner: Planner) -> Plan:
     """Build every table's generators, then check that every foreign key target is generated."""
     tables = [TableBuilder(planner, q).build() for q in planner.scope.order]
+    planner.notes.extend(note for q in planner.scope.order if (note := planner.capped(q)))
     for q in planner.scope.order:
         for fk in planner.schema.tables[q].foreign_keys:
             if fk.ref_table in planner.gens:

@@ -28,6 +28,7 @@ from devenv.seeding.objects import extension, render
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, max_length
+from devenv.seeding.uniques import SHORT_TEXT, letter_codes, text_capacity
 from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ class DerivedColumns:
         if kind == "inet":
             net = int(ipaddress.IPv6Address("2001:db8::"))
             return RowGen(col.name, enc, lambda r: str(ipaddress.IPv6Address(net + r + 1)))
+        if kind == "macaddr":  # locally administered, unicast: 02:xx:xx:xx:xx:xx
+            return RowGen(col.name, enc, lambda r: b"\x02" + r.to_bytes(5, "big"))
         if kind == "bytea":
             return RowGen(
                 col.name, enc, lambda r: r.to_bytes(8, "big") + mix(key, r).to_bytes(8, "big")
@@ -126,23 +129,37 @@ class DerivedColumns:
         )
 
     def unique_text(self, col: Column) -> Gen:
-        """Text made unique by a row-number suffix (the base comes from the usual generator)."""
+        """Text made unique by a row-number suffix (the base comes from the usual generator).
+
+        A column too short for that (under SHORT_TEXT characters) gets a code of capital letters
+        instead, a different one for each row.
+        """
         rule = infer(self.table.name, col.name, col.type)
         cdef = self.defs.get(col.name)
         if (cdef is None or cdef.kind == "auto") and rule is not None and rule.provider == "email":
             return self.email(col)
+        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+        rows = self.p.count(self.q)
+        if rows > text_capacity(limit):
+            raise self.error(
+                col.name,
+                f"is unique but at most {limit} characters long: it has room for "
+                f"{text_capacity(limit):,} distinct values, and the table gets {rows:,} rows",
+                hint=f"Give {self.table.name} fewer rows in seeds/, or allow longer text.",
+            )
+        if limit is not None and limit < SHORT_TEXT:
+            return RowGen(
+                col.name,
+                encoder(col.type),
+                letter_codes(limit, self.p.key(self.q, col.name, stream="unique")),
+            )
         base_name = f"{col.name}\x00base"
         self.gens[base_name] = self.pool_for(col, base_name)
-        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
 
         def suffixed(row: int, value: Any) -> str:
             text = str(value)
             tail = (" " if " " in text else "-") + str(row + 1)
             if limit is not None:
-                if len(tail) > limit:
-                    raise self.error(
-                        col.name, f"is unique but only {limit} characters long; too many rows"
-                    )
                 text = text[: limit - len(tail)].rstrip()
             return text + tail
 
@@ -152,6 +169,19 @@ class DerivedColumns:
         """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""
         names = self._name_columns()
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+        rows = self.p.count(self.q)
+        shortest = len(f"x{rows}@{DOMAINS[0]}")
+        if limit is not None and rows and limit < shortest:
+            raise self.error(
+                col.name,
+                f"holds email addresses of at most {limit} characters, too short for "
+                f"{rows:,} distinct addresses on the reserved example domains "
+                f"(they take up to {shortest})",
+                hint=(
+                    f"Widen {self.table.name}.{col.name}, or give it an override in seeds/ "
+                    '(for instance { template = "u{row}@ex.test" }).'
+                ),
+            )
 
         def make(row: int, *parts: Any) -> str:
             local = ".".join([_clean(p) for p in parts if p is not None]) or "user"

@@ -134,9 +134,9 @@ def one_to_one_map(key: int, child_base: int, parent_base: int, parents: int) ->
     if not 0 < child_base <= parent_base:
         child_base, parent_base = 0, 1
     full = parents // parent_base if child_base else 0
-    step, offset = _coprime(parent_base, key), key % parent_base
+    step, offset = coprime(parent_base, key), key % parent_base
     rest = parents - full * parent_base
-    tail_step, tail_offset = _coprime(rest, key >> 7), (key >> 7) % rest if rest else 0
+    tail_step, tail_offset = coprime(rest, key >> 7), (key >> 7) % rest if rest else 0
 
     def index(row: int) -> int | None:
         tranche = row // child_base if child_base else full
@@ -178,7 +178,7 @@ def one_to_one_capacity(child_base: int, parent_base: int, parents: int) -> int:
     return full * child_base + parents - full * parent_base
 
 
-def _coprime(n: int, key: int) -> int:
+def coprime(n: int, key: int) -> int:
     """Return a multiplier coprime with n, derived from key."""
     if n <= 1:
         return 1

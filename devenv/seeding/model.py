@@ -20,10 +20,10 @@ class PgType:
 
     @property
     def max_length(self) -> int | None:
-        """Return n for varchar(n)/char(n), else None."""
+        """Return n for varchar(n)/char(n), 1 for "char", else None."""
         if self.base in ("varchar", "bpchar") and self.typmod >= 4:
             return self.typmod - 4
-        return None
+        return 1 if self.base == "char" else None
 
     @property
     def numeric_precision(self) -> tuple[int, int] | None:
@@ -91,6 +91,8 @@ class Table:
     uniques: tuple[UniqueKey, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
+    # Columns of each exclusion constraint (EXCLUDE USING gist (room WITH =, during WITH &&)).
+    exclusions: tuple[tuple[str, ...], ...] = ()
     partitioned: bool = False
     user_triggers: bool = False
 

@@ -17,8 +17,9 @@ from devenv.seeding.definitions import Definitions, TableDef, definition_error
 from devenv.seeding.gens import Gen, ParentMap
 from devenv.seeding.model import Column, ForeignKey, Schema
 from devenv.seeding.rng import Draws, key_int, stream_key
+from devenv.seeding.rules import family
 from devenv.seeding.scope import Scope
-from devenv.seeding.uniques import UniquePlan, analyse
+from devenv.seeding.uniques import UniquePlan, analyse, text_capacity
 from devenv.seeding.values import to_timestamp
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ class Plan:
     kept: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
     unchecked: bool = False
+
+
+def _row_text(tdef: TableDef | None, column: str) -> bool:
+    """True when a unique text column is made from the row number (no template of its own)."""
+    cdef = tdef.columns.get(column) if tdef else None
+    return cdef is None or cdef.kind in ("auto", "provider")
 
 
 class Planner:
@@ -168,11 +175,21 @@ class Planner:
                 limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale)
             )
         table = self.schema.tables[q]
+        tdef = self.tdefs.get(q)
         for name in plan.carriers:
             kind = table.column(name).type
             if kind.base == "bool" or kind.base == "enum":
                 limit = min(limit, 2 if kind.base == "bool" else len(kind.labels))
+            elif family(kind) == "text" and _row_text(tdef, name):
+                limit = min(limit, text_capacity(kind.max_length))
         return limit
+
+    def capped(self, q: str) -> str | None:
+        """A note when the table's unique keys hold it below the rows asked for."""
+        asked, rows = self._base_rows(q, self.scale), self.count(q)
+        if rows >= asked:
+            return None
+        return f"{q}: {rows:,} rows instead of {asked:,}, as many as its unique keys allow"
 
     def parent_count(self, fk: ForeignKey, scale: str) -> int:
         """Return the number of rows a foreign key can point at."""

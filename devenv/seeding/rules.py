@@ -39,7 +39,11 @@ _FAMILIES = {
     "uuid": "uuid",
     "bytea": "bytea",
     "enum": "text",
-    "macaddr": "bytea",
+    "macaddr": "macaddr",
+    "char": "text",
+    "bit": "bit",
+    "varbit": "bit",
+    "range": "range",
 }
 
 

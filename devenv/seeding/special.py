@@ -6,6 +6,7 @@ import re
 import string
 import struct
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -28,6 +29,13 @@ _OBJECT_KEY = re.compile(
 _SLUG = re.compile(r"[^a-z0-9]+")
 _CONTENT_TYPE = re.compile(r"^(content_type|mime_type|media_type)$", re.I)
 _ROW_SPEC = re.compile(r"^0?\d*d?$")
+# Range widths by element family: (unit, most units); a range spans 1 to that many units.
+_RANGE_WIDTH: dict[str, tuple[Any, int]] = {
+    "int": (1, 50),
+    "decimal": (Decimal(1), 500),
+    "date": (1, 14),
+    "timestamp": (15 * 60 * 1_000_000, 4),
+}
 
 
 class SpecialColumns(DerivedColumns):
@@ -252,7 +260,7 @@ class SpecialColumns(DerivedColumns):
         try:
             return coerce(value, col.type)
         except (TypeError, ValueError, ArithmeticError) as exc:
-            raise cdef.error(f"{value!r} is not a valid {col.type.name}") from exc
+            raise cdef.error(f"{value!r} is not a valid {col.type.name} ({exc})") from exc
 
     def array(self, col: Column) -> Gen:
         """0 to 3 elements drawn from the element type's usual generator."""
@@ -269,6 +277,61 @@ class SpecialColumns(DerivedColumns):
             col.name,
             encoder(col.type),
             lambda r: [table.value(mix(key, r * 4 + j) & last) for j in range(mix(key, r) % 4)],
+        )
+
+    def range_of(self, col: Column) -> Gen | None:
+        """[lower, upper) ranges: the lower bound from the element type's usual generator.
+
+        A column in an exclusion constraint gets ranges that never overlap: row r's range lies
+        in the r-th slot after the smallest lower bound, so any EXCLUDE ... WITH && holds.
+        """
+        element = col.type.element
+        assert element is not None
+        unit, longest = _RANGE_WIDTH.get(family(element), (None, 0))
+        rule = infer(self.table.name, col.name, element)
+        if unit is None or rule is None or rule.provider in providers.SPECIAL:
+            return self.unsupported(col)
+        made = providers.build(rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor)
+        lows = fit(list(made.values), None, ColumnRules(), element)[0]
+        if not lows:
+            return self.unsupported(col)
+        key = key_int(self.p.key(self.q, col.name, stream="range"))
+
+        def width(row: int) -> Any:
+            return unit * (1 + mix(key, row) % longest)
+
+        if any(col.name in columns for columns in self.table.exclusions):
+            origin, slot = min(lows), unit * (longest + 1)
+            return RowGen(
+                col.name,
+                encoder(col.type),
+                lambda r: (origin + r * slot, origin + r * slot + width(r)),
+            )
+        table, last = build_table(lows, encoder(element)), TABLE_SIZE - 1
+
+        def bounds(row: int) -> tuple[Any, Any]:
+            low = table.value(mix(key, row + 1) & last)
+            return low, low + width(row)
+
+        return RowGen(col.name, encoder(col.type), bounds)
+
+    def bits(self, col: Column) -> Gen:
+        """Random bit strings: n bits for bit(n), up to n for varbit(n) (16 when unbounded)."""
+        size = col.type.typmod if col.type.typmod > 0 else (1 if col.type.base == "bit" else 16)
+        key = key_int(self.p.key(self.q, col.name, stream="bits"))
+
+        def make(row: int) -> str:
+            n = size if col.type.base == "bit" else 1 + mix(key, row) % size
+            chunks = [format(mix(key, row * 64 + i), "064b") for i in range(0, n, 64)]
+            return "".join(chunks)[:n]
+
+        return RowGen(col.name, encoder(col.type), make)
+
+    def macaddrs(self, col: Column) -> Gen:
+        """Locally administered unicast MAC addresses (02:...), never a real vendor's."""
+        key = key_int(self.p.key(self.q, col.name, stream="macaddr"))
+        return RowGen(
+            col.name, encoder(col.type), lambda r: b"\x02" + (mix(key, r) >> 24).to_bytes(5, "big")
         )
 
     def object_spec(self) -> Any:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from devenv.seeding.definitions import TableDef
+from devenv.seeding.keys import coprime
 from devenv.seeding.model import ForeignKey, Table
+from devenv.seeding.rng import key_int
 from devenv.seeding.rules import family
 
 log = logging.getLogger(__name__)
 
+# Unique text shorter than this is a code of capital letters: "base-row" would leave no base.
+SHORT_TEXT = 8
+LETTERS = string.ascii_uppercase
 _CARRIER_ORDER = (
     "text",
     "int",
@@ -21,6 +27,7 @@ _CARRIER_ORDER = (
     "timestamp",
     "float",
     "inet",
+    "macaddr",
     "bytea",
     "json",
 )
@@ -82,3 +89,29 @@ def _pick(table: Table, own: list[str], columns: Mapping[str, object]) -> str:
         return (name in columns, order)
 
     return min(own, key=rank)
+
+
+def text_capacity(limit: int | None) -> int:
+    """How many distinct values `unique_text` can make for a column of at most `limit` chars."""
+    if limit is None:
+        return 2**62
+    if limit < SHORT_TEXT:
+        return int(len(LETTERS) ** limit)
+    return int(10 ** (limit - 1)) - 1  # "-" and the row number, the base cut to nothing
+
+
+def letter_codes(width: int, key: bytes) -> Callable[[int], str]:
+    """Row -> a distinct code of `width` capital letters, spread over all of them by `key`."""
+    space = int(len(LETTERS) ** width)
+    seed = key_int(key)
+    step = coprime(space, seed)
+
+    def code(row: int) -> str:
+        n = (row * step + seed) % space
+        out = []
+        for _ in range(width):
+            n, digit = divmod(n, len(LETTERS))
+            out.append(LETTERS[digit])
+        return "".join(out)
+
+    return code

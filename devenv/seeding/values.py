@@ -40,7 +40,7 @@ FIXED_WIDTH = {
     "bool": ("?", 1),
     "uuid": ("16s", 16),
 }
-TEXT_BASES = {"text", "varchar", "bpchar", "name", "citext", "enum"}
+TEXT_BASES = {"text", "varchar", "bpchar", "name", "citext", "enum", "char"}
 INT_BASES = {"int2", "int4", "int8"}
 INT_LIMITS = {"int2": 2**15 - 1, "int4": 2**31 - 1, "int8": 2**63 - 1}
 TEMPORAL_BASES = {"date", "timestamp", "timestamptz", "time", "timetz", "interval"}
@@ -72,6 +72,17 @@ def coerce(value: Any, pgtype: PgType) -> Any:
     if base == "array":
         assert pgtype.element is not None
         return [coerce(v, pgtype.element) for v in value]
+    if base == "range":
+        assert pgtype.element is not None
+        low, high = (coerce(v, pgtype.element) for v in _pair(value))
+        if not low < high:
+            raise ValueError(f"range [{value[0]}, {value[1]}) is empty: give lower < upper")
+        return low, high
+    if base in ("bit", "varbit"):
+        bits = str(value)
+        if bits.strip("01"):
+            raise ValueError(f"bit string {bits!r} holds characters other than 0 and 1")
+        return bits
     if base in INT_BASES:
         return int(value)
     if base in ("float4", "float8"):
@@ -89,6 +100,15 @@ def coerce(value: Any, pgtype: PgType) -> Any:
     if base == "bytea":
         return value if isinstance(value, bytes) else str(value).encode()
     return str(value)
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    """[lower, upper] from a definition (or a range read from the database)."""
+    if hasattr(value, "lower") and hasattr(value, "upper"):
+        return value.lower, value.upper
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"a range is written [lower, upper], not {value!r}")
+    return value[0], value[1]
 
 
 def coerce_temporal(value: Any, base: str) -> int:
@@ -154,6 +174,8 @@ def display(value: Any, pgtype: PgType) -> str:
         return (_EPOCH + timedelta(microseconds=value)).isoformat()
     if base in ("json", "jsonb"):
         return json.dumps(value, sort_keys=True)
+    if base == "range" and pgtype.element is not None:
+        return f"[{display(value[0], pgtype.element)},{display(value[1], pgtype.element)})"
     return str(value)
 
 
@@ -258,6 +280,10 @@ def _payload_encoder(pgtype: PgType) -> Callable[[Any], bytes]:
         return text_field
     if pgtype.base == "array" and pgtype.element is not None:
         return _array_encoder(pgtype.element)
+    if pgtype.base == "range" and pgtype.element is not None:
+        return _range_encoder(pgtype.element)
+    if pgtype.base in ("bit", "varbit"):
+        return lambda v: _field(bits_payload(v))
     raise ValueError(f"type {pgtype.name} has no binary encoder")
 
 
@@ -294,6 +320,19 @@ def inet_payload(text: str, *, cidr: bool) -> bytes:
     family = 2 if network.version == 4 else 3
     packed = network.ip.packed if not cidr else network.network.network_address.packed
     return bytes([family, network.network.prefixlen, int(cidr), len(packed)]) + packed
+
+
+def bits_payload(bits: str) -> bytes:
+    """Encode a bit string ("0110"): its length in bits, then the bits, left-aligned in bytes."""
+    size = (len(bits) + 7) // 8
+    value = int(bits, 2) << (size * 8 - len(bits)) if bits else 0
+    return _LEN.pack(len(bits)) + value.to_bytes(size, "big")
+
+
+def _range_encoder(element: PgType) -> Callable[[Any], bytes]:
+    """Encode a (lower, upper) pair as the range [lower, upper)."""
+    inner = encoder(element)
+    return lambda bounds: _field(b"\x02" + inner(bounds[0]) + inner(bounds[1]))
 
 
 def _array_encoder(element: PgType) -> Callable[[Any], bytes]:

@@ -10,7 +10,7 @@ import pytest
 
 from devenv.errors import SeedError
 from devenv.seeding import run_seed
-from tests.integration.seeding.support import apply_sql, data_dump, fk_violations
+from tests.integration.seeding.support import apply_sql, data_dump, fk_violations, table_rows
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).parent
@@ -219,3 +219,114 @@ def test_a_type_devenv_cannot_write_is_left_to_the_database_or_named(
     with pytest.raises(SeedError, match="cannot generate type point") as failure:
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
     assert failure.value.hint.startswith("Give docs.spot a DEFAULT, or allow NULL, in a migration")
+
+
+RANGES_AND_BITS = """
+create table slots (
+    id serial primary key,
+    seats int4range not null, budget numrange not null, days daterange not null,
+    span tsrange not null, big int8range,
+    flags bit(8) not null, mask varbit(5) not null, trail varbit not null,
+    grade "char" not null, nic macaddr not null, wired macaddr unique
+);
+create table bookings (
+    id serial primary key,
+    slot_id int not null references slots (id),
+    during tstzrange not null,
+    exclude using gist (during with &&)
+);
+"""
+
+
+def test_ranges_bit_strings_char_and_macaddr(db: str, tmp_path: Path) -> None:
+    """Ranges are [lower, upper) and never empty; an exclusion constraint's ranges never overlap."""
+    apply_sql(db, RANGES_AND_BITS)
+    (tmp_path / "seeds.toml").write_text("[tables.bookings]\nrows = 3000\n")
+    run_seed(db, definitions_dir=tmp_path, scale="small", seed=4)
+    for column in ("seats", "budget", "days", "span", "big"):
+        assert scalar(db, f"SELECT count(*) FROM slots WHERE {column} IS NULL") == (
+            0 if column != "big" else scalar(db, "SELECT count(*) - count(big) FROM slots")
+        )
+        assert scalar(db, f"SELECT count(*) FROM slots WHERE isempty({column})") == 0
+        assert scalar(db, f"SELECT bool_and(lower({column}) < upper({column})) FROM slots")
+        assert scalar(db, f"SELECT count(DISTINCT {column}) FROM slots") > 50  # type: ignore[operator]
+    assert scalar(db, "SELECT bool_and(upper(span) - lower(span) <= interval '1 hour') FROM slots")
+    assert scalar(db, "SELECT bool_and(length(flags) = 8 AND length(mask) <= 5) FROM slots")
+    assert scalar(db, "SELECT count(DISTINCT trail) FROM slots") > 90  # type: ignore[operator]
+    assert scalar(db, "SELECT bool_and(grade BETWEEN 'a' AND 'z') FROM slots")
+    assert scalar(
+        db, "SELECT bool_and(nic::text LIKE '02:%' AND wired::text LIKE '02:%') FROM slots"
+    )
+    assert scalar(db, "SELECT count(DISTINCT wired) = count(wired) FROM slots") is True
+    assert scalar(db, "SELECT count(*) FROM bookings") == 3000
+    overlapping = (
+        "SELECT count(*) FROM bookings a JOIN bookings b ON a.id < b.id AND a.during && b.during"
+    )
+    assert scalar(db, overlapping) == 0
+
+    # Row N is the same at every scale, ranges and bit strings included.
+    first = table_rows(db, "slots", limit=100)
+    run_seed(db, definitions_dir=None, scale="medium", seed=4)
+    assert table_rows(db, "slots", limit=100) == first
+    assert scalar(db, "SELECT count(*) FROM slots") == 1000
+
+
+def test_overrides_of_ranges_and_bit_strings(db: str, tmp_path: Path) -> None:
+    apply_sql(db, "create table plans (id serial primary key, tiers int4range not null,"
+                  " bits bit(4) not null)")  # fmt: skip
+    seeds = tmp_path / "seeds.toml"
+    seeds.write_text('[tables.plans.columns]\ntiers = { constant = [1, 10] }\n'
+                     'bits = { choices = ["1010", "0101"] }\n')  # fmt: skip
+    run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert scalar(db, "SELECT count(DISTINCT tiers) || ' ' || min(tiers::text) FROM plans") == (
+        "1 [1,10)"
+    )
+    assert scalar(db, "SELECT string_agg(DISTINCT bits::text, ',') FROM plans") == "0101,1010"
+
+    seeds.write_text("[tables.plans.columns]\ntiers = { constant = [10, 1] }\n")
+    with pytest.raises(SeedError, match=r"table plans, column tiers: .*range \[10, 1\) is empty"):
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    seeds.write_text('[tables.plans.columns]\nbits = { constant = "10x1" }\n')
+    with pytest.raises(SeedError, match="other than 0 and 1"):
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+
+
+def test_short_unique_text_gets_letter_codes_and_caps_the_rows(db: str, tmp_path: Path) -> None:
+    """varchar(3) UNIQUE holds 17,576 codes, char(2) 676: the rows stop there, with a note."""
+    apply_sql(
+        db,
+        "create table airports (id serial primary key, code varchar(3) not null unique);"
+        "create table states (code char(2) primary key, name text not null);"
+        "create table offices (id serial primary key, state char(2) not null references states);",
+    )
+    (tmp_path / "seeds.toml").write_text(
+        "[tables.airports]\nrows = 5000\n[tables.states]\nrows = 1000\n"
+    )
+    report = run_seed(db, definitions_dir=tmp_path, scale="small", seed=2)
+    assert scalar(db, "SELECT count(DISTINCT code) FROM airports") == 5000
+    assert scalar(db, "SELECT bool_and(code ~ '^[A-Z]{3}$') FROM airports")
+    assert scalar(db, "SELECT count(*) FROM states") == 676
+    assert scalar(db, "SELECT bool_and(code ~ '^[A-Z]{2}$') FROM states")
+    assert (
+        "public.states: 676 rows instead of 1,000, as many as its unique keys allow" in report.notes
+    )
+    assert set(fk_violations(db).values()) == {0}
+
+
+def test_unique_text_and_emails_too_short_for_the_rows_are_named_before_loading(
+    db: str, tmp_path: Path
+) -> None:
+    apply_sql(db, "create table users (id serial primary key, email varchar(12) not null unique);"
+                  "insert into users (email) values ('kept@x.test')")  # fmt: skip
+    with pytest.raises(SeedError, match=r"table public\.users, column email: holds email "
+                       r"addresses of at most 12 characters, too short for 100") as failure:  # fmt: skip
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert "template" in failure.value.hint
+    assert scalar(db, "SELECT string_agg(email, ',') FROM users") == "kept@x.test"
+
+    apply_sql(db, "drop table users; create table codes (id serial primary key,"
+                  " code text not null unique check (length(code) <= 2))")  # fmt: skip
+    (tmp_path / "seeds.toml").write_text("[tables.codes]\nrows = 1000\n")
+    with pytest.raises(SeedError, match=r"column code: is unique but at most 2 characters long: "
+                       r"it has room for 676 distinct values, and the table gets 1,000 rows"):  # fmt: skip
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
