@@ -27,7 +27,7 @@ from devenv.seeding.rules import family, infer
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
-from devenv.seeding.values import encoder, writable
+from devenv.seeding.values import DAY_US, encoder, writable
 
 IMPLIED = (
     ("created_at", "updated_at"),
@@ -270,7 +270,8 @@ class TableBuilder(SpecialColumns):
         # Up to TABLE_SIZE steps, 12-bit draws still reach every one of them.
         bits = SLOT_BITS if high - low < TABLE_SIZE else 16
         draws = Draws(self.p.key(self.q, col.name, stream="offset"), bits=bits)
-        return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws)
+        ceiling = DAY_US if family(col.type) == "time" else None
+        return OffsetGen(col.name, encoder(col.type), base, low, high, unit, draws, ceiling=ceiling)
 
     def _early(self, name: str) -> Gen:
         """Build a column that a later column depends on before its turn."""

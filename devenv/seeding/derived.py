@@ -249,7 +249,7 @@ class DerivedColumns:
             step = DAY_US if kind == "date" else 1_000_000
             unit: Any = 1 if kind == "date" else step
             default_low, default_high = _OFFSETS.get(
-                col.name, ("1h", "30d") if kind != "date" else ("0d", "30d")
+                col.name, {"date": ("0d", "30d"), "time": ("15m", "8h")}.get(kind, ("1h", "30d"))
             )
             try:
                 low = parse_duration(str(spec.get("min", default_low))) // step

@@ -327,7 +327,11 @@ def _copy_table(
             if progress is not None:
                 progress(table.name, done, table.rows)
 
-    if table.rows:
+    if table.rows and not table.columns:  # every column is the database's: nothing to COPY
+        for _ in mine():
+            pass
+        _guard(table.name, lambda: sink.insert_defaults(table.name, table.rows))
+    elif table.rows:
         _guard(
             table.name,
             lambda: sink.copy(table.name, table.columns, mine(), freeze=not table.partitioned),

@@ -396,9 +396,21 @@ class OffsetGen(Gen):
     """
 
     def __init__(
-        self, column: str, encode: Encoder, base: Gen, low: int, high: int, unit: Any, draws: Draws
+        self,
+        column: str,
+        encode: Encoder,
+        base: Gen,
+        low: int,
+        high: int,
+        unit: Any,
+        draws: Draws,
+        *,
+        ceiling: int | None = None,
     ) -> None:
         super().__init__(column, encode)
+        # Values must stay below `ceiling` (a time of day): one that would not lands halfway
+        # between its base and the ceiling instead.
+        self.ceiling = ceiling
         self.base = base
         self.low = low
         self.span = high - low + 1
@@ -412,6 +424,9 @@ class OffsetGen(Gen):
         low, span, unit, bits = self.low, self.span, self.unit, self.bits
         draws = self.draws.block(blk.start, blk.n)
         base = blk.raw(self.base.column)
+        if self.ceiling is not None:
+            steps = ((low + (d * span >> bits)) * unit for d in draws)
+            return list(map(self._below, base, steps))
         if blk.n < 512 or None in base:
             return [
                 None if b is None else b + (low + (d * span >> bits)) * unit
@@ -424,8 +439,15 @@ class OffsetGen(Gen):
     def at(self, row: int) -> Any:
         """Return one row's value."""
         b = self.base.at(row)
-        return (
-            None
-            if b is None
-            else b + (self.low + (self.draws.at(row) * self.span >> self.bits)) * self.unit
+        return self._below(
+            b, (self.low + (self.draws.at(row) * self.span >> self.bits)) * self.unit
         )
+
+    def _below(self, base: Any, step: Any) -> Any:
+        """Return base + step, kept below the ceiling if any (NULL stays NULL)."""
+        if base is None:
+            return None
+        value = base + step
+        if self.ceiling is not None and value >= self.ceiling:
+            return base + max(1, (self.ceiling - base) // 2)
+        return value

@@ -278,6 +278,13 @@ class PostgresSink:
                 copy.write(chunk)
             copy.write(TRAILER)
 
+    def insert_defaults(self, table: str, rows: int) -> None:
+        """Insert `rows` rows of nothing but defaults, identities and generated columns."""
+        self.conn.execute(
+            sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(ident(table)),
+            [rows],
+        )
+
     def fill_deferred(
         self, table: str, match: tuple[str, ...], columns: tuple[str, ...], chunks: Iterable[bytes]
     ) -> None:

@@ -267,16 +267,28 @@ class SpecialColumns(DerivedColumns):
         element = col.type.element
         assert element is not None
         rule = infer(self.table.name, col.name, element)
-        if rule is None or rule.provider in providers.SPECIAL:
+        count = key_int(self.p.key(self.q, col.name, stream="array"))
+        if element.base == "uuid":  # distinct UUIDs: element j of row r is UUID number 4r + j
+            ids = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
+            return RowGen(
+                col.name,
+                encoder(col.type),
+                lambda r: [ids.at(r * 4 + j) for j in range(mix(count, r) % 4)],
+            )
+        if element.base == "enum":
+            values: list[Any] = list(element.labels) or [None]
+        elif rule is None or rule.provider in providers.SPECIAL:
             return ConstGen(col.name, encoder(col.type), [])
-        made = providers.build(rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor)
-        values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
-        table = build_table(values, encoder(element))
-        key, last = key_int(self.p.key(self.q, col.name, stream="array")), TABLE_SIZE - 1
+        else:
+            made = providers.build(
+                rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor
+            )
+            values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
+        table, last = build_table(values, encoder(element)), TABLE_SIZE - 1
         return RowGen(
             col.name,
             encoder(col.type),
-            lambda r: [table.value(mix(key, r * 4 + j) & last) for j in range(mix(key, r) % 4)],
+            lambda r: [table.value(mix(count, r * 4 + j) & last) for j in range(mix(count, r) % 4)],
         )
 
     def range_of(self, col: Column) -> Gen | None:

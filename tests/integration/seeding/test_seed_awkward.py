@@ -330,3 +330,21 @@ def test_unique_text_and_emails_too_short_for_the_rows_are_named_before_loading(
     with pytest.raises(SeedError, match=r"column code: is unique but at most 2 characters long: "
                        r"it has room for 676 distinct values, and the table gets 1,000 rows"):  # fmt: skip
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+
+
+def test_identity_only_table_times_of_day_and_arrays_of_enums_and_uuids(db: str) -> None:
+    apply_sql(
+        db,
+        "create type color as enum ('red', 'green', 'blue');"
+        "create table tickets (id int generated always as identity primary key);"
+        'create table "Shop Hours" ("Id" serial primary key, opens time not null,'
+        " closes time not null, check (opens < closes));"
+        "create table palettes (id serial primary key, colors color[] not null, ids uuid[]);",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=5)
+    assert scalar(db, "SELECT count(*) || ' ' || max(id) FROM tickets") == "1000 1000"
+    assert scalar(db, 'SELECT bool_and(opens < closes) FROM "Shop Hours"') is True
+    assert scalar(db, "SELECT count(*) FROM palettes WHERE array_position(colors, NULL) > 0") == 0
+    assert scalar(db, "SELECT count(DISTINCT c) FROM palettes, unnest(colors) c") == 3
+    assert scalar(db, "SELECT count(u) = count(DISTINCT u) FROM palettes, unnest(ids) u") is True
+    assert scalar(db, "SELECT count(u) FROM palettes, unnest(ids) u") > 1000  # type: ignore[operator]
