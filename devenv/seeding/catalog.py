@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -67,6 +68,18 @@ WHERE c.oid = ANY(%s) AND EXISTS (
     WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT relid FROM pg_partition_tree(c.oid)))
 """
 
+# The partitions of single-column RANGE and LIST partitioned tables, with their bounds.
+_PARTITIONS = """
+SELECT i.inhparent, a.attname, pt.partstrat, pg_get_expr(c.relpartbound, c.oid)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
+JOIN pg_attribute a ON a.attrelid = i.inhparent AND a.attnum = pt.partattrs[0]
+WHERE i.inhparent = ANY(%s) AND pt.partnatts = 1 AND pt.partstrat IN ('r', 'l')
+ORDER BY i.inhparent, c.relname
+"""
+_RANGE_BOUND = re.compile(r"^FOR VALUES FROM \((.+)\) TO \((.+)\)$")
+_LIST_BOUND = re.compile(r"^FOR VALUES IN \((.+)\)$")
+
 _TYPES = """
 SELECT t.oid, format_type(t.oid, NULL), t.typname, t.typtype, t.typbasetype, t.typtypmod,
        t.typnotnull, t.typelem, t.typcategory, r.rngsubtype
@@ -120,6 +133,7 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     constraints = conn.execute(_CONSTRAINTS, [oids]).fetchall()
     indexes = conn.execute(_UNIQUE_INDEXES, [oids]).fetchall()
     triggers = {r[0] for r in conn.execute(_TRIGGERS, [oids]).fetchall()}
+    bounds = _partition_checks(conn.execute(_PARTITIONS, [oids]).fetchall())
     names = {oid: f"{nsp}.{rel}" for oid, nsp, rel, _ in rows}
     attnames = _attnum_maps(conn, oids)
     tables: dict[str, Table] = {}
@@ -131,12 +145,64 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
             columns=tuple(columns.get(oid, [])),
             uniques=uniques,
             foreign_keys=fks,
-            checks=checks,
+            checks=checks + bounds.get(oid, ()),
             exclusions=excl,
             partitioned=bool(partitioned),
             user_triggers=oid in triggers,
         )
     return Schema(tables)
+
+
+def _partition_checks(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Check, ...]]:
+    """The values a partitioned table's partitions take, as a CHECK on its partition key.
+
+    LIST partitions give the values listed; RANGE partitions give [first FROM, last TO) of the
+    longest run of adjacent partitions. A DEFAULT partition takes any value: no CHECK then.
+    """
+    by_table: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for parent, column, strategy, bound in rows:
+        by_table[parent].append((column, strategy, bound))
+    out: dict[int, tuple[Check, ...]] = {}
+    for parent, parts in by_table.items():
+        column, strategy = parts[0][0], parts[0][1]
+        bounds = [b for _, _, b in parts]
+        if "DEFAULT" in bounds:
+            continue
+        col = column if re.fullmatch(r"[a-z_][a-z0-9_]*", column) else _quote(column)
+        if strategy == "l":
+            values = [v for b in bounds if (m := _LIST_BOUND.match(b)) for v in _literals(m[1])]
+            listed = ", ".join(v for v in values if v != "NULL")
+            expression = f"CHECK (({col} = ANY (ARRAY[{listed}])))" if listed else None
+        else:
+            spans = [(m[1], m[2]) for b in bounds if (m := _RANGE_BOUND.match(b))]
+            low, high = _longest_run(spans)
+            sides = [f"({col} >= {low})" if low != "MINVALUE" else ""]
+            sides.append(f"({col} < {high})" if high != "MAXVALUE" else "")
+            expression = f"CHECK (({' AND '.join(s for s in sides if s)}))" if any(sides) else None
+        if expression is not None:
+            out[parent] = (Check("partition bounds", expression),)
+    return out
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literals(text: str) -> list[str]:
+    """Split a bound's list of literals ('a', 'b''c', 3) at the commas outside quotes."""
+    return [m.strip() for m in re.findall(r"(?:'(?:[^']|'')*'|[^,])+", text)]
+
+
+def _longest_run(spans: list[tuple[str, str]]) -> tuple[str, str]:
+    """[FROM, TO) of the longest chain of partitions where one's TO is the next one's FROM."""
+    after = {low: high for low, high in spans}
+    best: tuple[int, str, str] = (0, "MINVALUE", "MAXVALUE")
+    for start in (low for low, _ in spans if low not in {high for _, high in spans}):
+        end, length = start, 0
+        while end in after and length <= len(spans):
+            end, length = after[end], length + 1
+        best = max(best, (length, start, end), key=lambda b: b[0])
+    return best[1], best[2]
 
 
 def _attnum_maps(conn: psycopg.Connection[Any], oids: list[int]) -> dict[int, dict[int, str]]:

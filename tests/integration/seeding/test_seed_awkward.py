@@ -348,3 +348,32 @@ def test_identity_only_table_times_of_day_and_arrays_of_enums_and_uuids(db: str)
     assert scalar(db, "SELECT count(DISTINCT c) FROM palettes, unnest(colors) c") == 3
     assert scalar(db, "SELECT count(u) = count(DISTINCT u) FROM palettes, unnest(ids) u") is True
     assert scalar(db, "SELECT count(u) FROM palettes, unnest(ids) u") > 1000  # type: ignore[operator]
+
+
+def test_partition_keys_fall_into_the_partitions(db: str) -> None:
+    """LIST values come from the lists; RANGE values from the longest run of adjacent ranges."""
+    apply_sql(
+        db,
+        "create table sales (id bigserial, region text not null, primary key (id, region))"
+        " partition by list (region);"
+        "create table sales_eu partition of sales for values in ('eu', 'it''s');"
+        "create table sales_us partition of sales for values in ('us');"
+        "create table readings (id bigserial, n int not null, primary key (id, n))"
+        " partition by range (n);"
+        "create table readings_a partition of readings for values from (0) to (10);"
+        "create table readings_b partition of readings for values from (10) to (20);"
+        "create table readings_c partition of readings for values from (50) to (60);"
+        "create table visits (id bigserial, day date not null, primary key (id, day))"
+        " partition by range (day);"
+        "create table visits_2023 partition of visits for values from ('2023-01-01') to ('2024-01-01');"
+        "create table visits_2024 partition of visits for values from ('2024-01-01') to ('2025-01-01');"
+        "create table logs (id bigserial, at timestamptz not null, primary key (id, at))"
+        " partition by range (at);"
+        "create table logs_old partition of logs for values from (minvalue) to ('2020-01-01');"
+        "create table logs_rest partition of logs default;",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=6)
+    assert scalar(db, "SELECT string_agg(DISTINCT region, ',') FROM sales") == "eu,it's,us"
+    assert scalar(db, "SELECT min(n) >= 0 AND max(n) < 20 AND count(*) = 1000 FROM readings")
+    assert scalar(db, "SELECT count(DISTINCT tableoid) FROM visits") == 2
+    assert scalar(db, "SELECT count(*) FROM logs") == 1000
