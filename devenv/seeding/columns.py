@@ -117,8 +117,9 @@ class TableBuilder(SpecialColumns):
         rows = self.p.count(self.q)
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
+        sql = tuple(d for d in self.defs.values() if d.kind == "sql")
         return TablePlan(self.q, rows, copy, self.gens, self.deferred, match, self.objects,
-                         table.partitioned, table.user_triggers)  # fmt: skip
+                         table.partitioned, table.user_triggers, sql)  # fmt: skip
 
     def _copy_rank(self, name: str) -> int:
         """0 for fixed-width NOT NULL columns, 1 for other fixed-width ones, 2 for the rest."""
@@ -330,8 +331,8 @@ class TableBuilder(SpecialColumns):
             )
         if cdef.kind != "default" and not writable(col.type):
             raise cdef.error(
-                f"devenv cannot write values of type {col.type.name}; give the column a DEFAULT"
-                " in a migration and use `{ default = true }`, or allow NULL and leave it out"
+                f"devenv cannot write values of type {col.type.name}; let the database make them"
+                ' with an SQL expression, e.g. { sql = "..." }'
             )
         builder = getattr(self, f"def_{cdef.kind}")
         gen: Gen = builder(col, cdef)

@@ -19,6 +19,7 @@ KINDS = (
     "follow",
     "after",
     "default",
+    "sql",
     "object",
 )
 _MODIFIERS = {
@@ -30,6 +31,7 @@ _MODIFIERS = {
     "follow": set(),
     "after": {"min", "max"},
     "default": set(),
+    "sql": set(),
     "object": {"bucket", "content_type"},
     "auto": set(),
 }
@@ -291,6 +293,10 @@ def _check_kind(cdef: ColumnDef) -> None:
         )
     if kind == "default" and spec["default"] is not True:
         raise cdef.error("default must be true (leave the column to the database default)")
+    if kind == "sql" and not (isinstance(spec["sql"], str) and spec["sql"].strip()):
+        raise cdef.error('sql must be an SQL expression, e.g. { sql = "point(0, 0)" }')
+    if kind in ("default", "sql") and "null_fraction" in spec:
+        raise cdef.error("the database fills this column: null_fraction does not apply")
     if kind == "object" and spec["object"] is not True:
         raise cdef.error('object must be true, e.g. { object = true, bucket = "documents" }')
 

@@ -332,6 +332,7 @@ class DerivedColumns:
             col.name,
             f"devenv cannot generate type {col.type.name} and the column is NOT NULL without a "
             "default",
-            hint=f"Give {self.table.name}.{col.name} a DEFAULT, or allow NULL, in a migration: "
-            "devenv then leaves it to the database.",
+            hint=f"Let the database make the values with an SQL expression in seeds/, e.g. "
+            f'[tables.{self.table.name}.columns] {col.name} = {{ sql = "..." }}; or give the '
+            "column a DEFAULT, or allow NULL, in a migration.",
         )

@@ -20,6 +20,7 @@ from devenv.errors import NothingToSeed, SeedError
 from devenv.seeding import definitions, safety, scales
 from devenv.seeding.catalog import read_schema
 from devenv.seeding.columns import make_plan
+from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import Block
 from devenv.seeding.model import Schema
 from devenv.seeding.objects import render
@@ -327,6 +328,12 @@ def _copy_table(
             if progress is not None:
                 progress(table.name, done, table.rows)
 
+    kept = {
+        cdef.column: _guard_sql(
+            cdef, partial(sink.swap_default, table.name, cdef.column, cdef.spec["sql"])
+        )
+        for cdef in table.sql
+    }
     if table.rows and not table.columns:  # every column is the database's: nothing to COPY
         for _ in mine():
             pass
@@ -338,7 +345,17 @@ def _copy_table(
         )
     elif progress is not None:
         progress(table.name, 0, 0)
+    for column, default in kept.items():
+        _guard(table.name, partial(sink.swap_default, table.name, column, default))
     return TableReport(table.name, table.rows, time.perf_counter() - began)
+
+
+def _guard_sql(cdef: ColumnDef, action: Callable[[], str | None]) -> str | None:
+    """Run the step that sets an `sql` override; a database error is the definition's."""
+    try:
+        return action()
+    except psycopg.Error as exc:
+        raise cdef.error(f"sql {cdef.spec['sql']!r} is not a valid DEFAULT: {exc}") from exc
 
 
 def _guard(table: str, action: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from devenv.errors import SeedError
 from devenv.seeding import keys, scales
-from devenv.seeding.definitions import Definitions, TableDef, definition_error
+from devenv.seeding.definitions import ColumnDef, Definitions, TableDef, definition_error
 from devenv.seeding.gens import Gen, ParentMap
 from devenv.seeding.model import Column, ForeignKey, Schema
 from devenv.seeding.rng import Draws, key_int, stream_key
@@ -48,6 +48,8 @@ class TablePlan:
     objects: ObjectSpec | None = None
     partitioned: bool = False
     triggers: bool = False
+    # `sql` overrides: the column's DEFAULT during this table's load, so the database fills it.
+    sql: tuple[ColumnDef, ...] = ()
 
 
 @dataclass
@@ -123,11 +125,11 @@ class Planner:
         return out
 
     def _db_side(self, q: str) -> set[str]:
-        """Columns the database fills: identity, generated, serial, and `default = true`."""
+        """Columns the database fills: identity, generated, serial, `default = true` and `sql`."""
         table, tdef = self.schema.tables[q], self.tdefs.get(q)
         skipped = {c.name for c in table.columns if c.db_assigned}
         if tdef:
-            skipped |= {name for name, cdef in tdef.columns.items() if cdef.kind == "default"}
+            skipped |= {n for n, cdef in tdef.columns.items() if cdef.kind in ("default", "sql")}
         return skipped
 
     def key(self, q: str, column: str, *, stream: str = "") -> bytes:

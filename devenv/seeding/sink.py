@@ -26,6 +26,11 @@ WHERE (con.contype = 'f' AND (con.conrelid = ANY(%(all)s) OR con.confrelid = ANY
    OR (con.contype IN ('p', 'u') AND con.conrelid = ANY(%(plain)s))
 ORDER BY con.contype = 'f', n.nspname, c.relname, con.conname
 """
+_DEFAULT = """
+SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE d.adrelid = %s::regclass AND a.attname = %s
+"""
 _INDEXES = """
 SELECT n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid), i.indisclustered,
        i.indisreplident, obj_description(i.indexrelid, 'pg_class')
@@ -277,6 +282,20 @@ class PostgresSink:
             for chunk in chunks:
                 copy.write(chunk)
             copy.write(TRAILER)
+
+    def swap_default(self, table: str, column: str, expression: str | None) -> str | None:
+        """Set a column's DEFAULT (None drops it); return the one it had."""
+        row = self.conn.execute(_DEFAULT, [ident(table).as_string(self.conn), column]).fetchone()
+        target = sql.SQL("ALTER TABLE {} ALTER COLUMN {}").format(
+            ident(table), sql.Identifier(column)
+        )
+        if expression is None:
+            self.conn.execute(target + sql.SQL(" DROP DEFAULT"))
+        else:  # the project's own SQL, from its seeds/ (as trusted as its migrations)
+            self.conn.execute(
+                target + sql.SQL(" SET DEFAULT (") + sql.SQL(expression) + sql.SQL(")")
+            )
+        return row[0] if row else None
 
     def insert_defaults(self, table: str, rows: int) -> None:
         """Insert `rows` rows of nothing but defaults, identities and generated columns."""

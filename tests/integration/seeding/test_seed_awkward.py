@@ -212,13 +212,38 @@ def test_a_type_devenv_cannot_write_is_left_to_the_database_or_named(
     with pytest.raises(SeedError, match=r"seeds\.toml: table docs, column body: devenv cannot "
                        r"write values of type tsvector") as failure:  # fmt: skip
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
-    assert "DEFAULT" in str(failure.value)
+    assert '{ sql = "..." }' in str(failure.value)
 
     apply_sql(db, "truncate docs; alter table docs alter column spot set not null")
     (tmp_path / "seeds.toml").unlink()
     with pytest.raises(SeedError, match="cannot generate type point") as failure:
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
-    assert failure.value.hint.startswith("Give docs.spot a DEFAULT, or allow NULL, in a migration")
+    assert failure.value.hint.startswith(
+        "Let the database make the values with an SQL expression in seeds/, e.g. [tables.docs.columns]"
+        ' spot = { sql = "..." }'
+    )
+
+    # An `sql` override: the database fills the column during the load; its DEFAULT comes back.
+    (tmp_path / "seeds.toml").write_text(
+        "[tables.docs.columns]\nspot = { sql = \"point(currval('docs_id_seq'), 0)\" }\n"
+        "body = { sql = \"to_tsvector('simple', 'row ' || currval('docs_id_seq'))\" }\n"
+        "kept = { sql = \"to_tsvector('simple', 'seeded')\" }\n"
+    )
+    run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert scalar(db, "SELECT count(*) FROM docs WHERE spot[0] = id AND spot[1] = 0"
+                      " AND body = to_tsvector('simple', 'row ' || id)") == 100  # fmt: skip
+    assert scalar(db, "SELECT count(DISTINCT kept) FROM docs") == 1
+    assert scalar(db, "SELECT string_agg(column_name || '=' || coalesce(column_default, '-'), ' '"
+                      " ORDER BY ordinal_position) FROM information_schema.columns"
+                      " WHERE table_name = 'docs' AND column_name <> 'id'") == (
+        "body=- kept=to_tsvector('simple'::regconfig, 'synthetic'::text) spot=-"
+    )  # fmt: skip
+
+    (tmp_path / "seeds.toml").write_text('[tables.docs.columns]\nspot = { sql = "42" }\n')
+    with pytest.raises(SeedError, match=r"seeds\.toml: table docs, column spot: sql '42' is not a "
+                       r"valid DEFAULT: column \"spot\" is of type point") as failure:  # fmt: skip
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    assert scalar(db, "SELECT count(*) FROM docs WHERE body IS NOT NULL") == 100
 
 
 RANGES_AND_BITS = """

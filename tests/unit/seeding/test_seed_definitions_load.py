@@ -63,6 +63,18 @@ per_parent = { column = "user_id", min = 0, max = 5 }
             "table users, column email: give exactly one of",
         ),
         (
+            "[tables.users.columns]\nspot = { sql = ' ' }",
+            "table users, column spot: sql must be an SQL expression",
+        ),
+        (
+            "[tables.users.columns]\nspot = { sql = 5 }",
+            "table users, column spot: sql must be an SQL expression",
+        ),
+        (
+            "[tables.users.columns]\nspot = { sql = 'point(0, 0)', null_fraction = 0.5 }",
+            "table users, column spot: the database fills this column: null_fraction does not",
+        ),
+        (
             "[tables.users.columns]\nage = { range = [1, 2], weights = [1] }",
             "table users, column age: unknown key 'weights'",
         ),
