@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from itertools import cycle, islice
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +27,11 @@ from devenv.seeding.gens import (
 )
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
+from devenv.seeding.patterns import widths
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, max_length
-from devenv.seeding.uniques import SHORT_TEXT, letter_codes, text_capacity
+from devenv.seeding.uniques import LETTERS, SHORT_TEXT, letter_codes, text_capacity
 from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration
 
 if TYPE_CHECKING:
@@ -39,6 +42,11 @@ SIZE = re.compile(r"^(size|size_bytes|byte_size|file_size|filesize|bytes|content
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _OFFSETS = {"updated_at": ("0s", "90d"), "ends_at": ("15m", "3h"), "due_on": ("0d", "60d")}
 _CLEAN: dict[str, str] = {}
+
+
+def _padded(width: int, row: int) -> str:
+    """The row number (from 1), zero-padded to `width` digits."""
+    return f"{row + 1:0{width}d}"
 
 
 def _clean(text: Any) -> str:
@@ -132,13 +140,20 @@ class DerivedColumns:
         """Text made unique by a row-number suffix (the base comes from the usual generator).
 
         A column too short for that (under SHORT_TEXT characters) gets a code of capital letters
-        instead, a different one for each row.
+        instead, a different one for each row. A column whose CHECK asks for a pattern gets the
+        first of several forms whose values match it.
         """
         rule = infer(self.table.name, col.name, col.type)
         cdef = self.defs.get(col.name)
         if (cdef is None or cdef.kind == "auto") and rule is not None and rule.provider == "email":
             return self.email(col)
-        limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
+        rules = self.rules.get(col.name, ColumnRules())
+        limit = max_length(rules, col.type)
+        shortest = 0
+        for pattern in rules.patterns:
+            low, high = widths(pattern)
+            shortest = max(shortest, low)
+            limit = high if limit is None or (high is not None and high < limit) else limit
         rows = self.p.count(self.q)
         if rows > text_capacity(limit):
             raise self.error(
@@ -147,23 +162,60 @@ class DerivedColumns:
                 f"{text_capacity(limit):,} distinct values, and the table gets {rows:,} rows",
                 hint=f"Give {self.table.name} fewer rows in seeds/, or allow longer text.",
             )
-        if limit is not None and limit < SHORT_TEXT:
-            return RowGen(
-                col.name,
-                encoder(col.type),
-                letter_codes(limit, self.p.key(self.q, col.name, stream="unique")),
-            )
+        key = self.p.key(self.q, col.name, stream="unique")
+        forms: list[Callable[[], Gen]] = []
+        if limit is None or limit >= SHORT_TEXT:
+            forms += [partial(self._suffixed, col, limit, sep) for sep in ("-", "_", ".")]
+        if rules.patterns or (limit is not None and limit < SHORT_TEXT):
+            # Codes as wide as the largest scale needs, so row N is the same at every scale.
+            most = self.p.count(self.q, scale="large")
+            width = limit if limit is not None and limit < SHORT_TEXT else max(shortest, 1)
+            while (limit is None or width < limit) and len(LETTERS) ** width < most:
+                width += 1
+            codes = letter_codes(width, key)
+            enc = encoder(col.type)
+            forms.append(partial(RowGen, col.name, enc, codes))
+            forms.append(partial(RowGen, col.name, enc, lambda r: codes(r).lower()))
+            forms.append(partial(RowGen, col.name, enc, partial(_padded, max(shortest, 1))))
+        for form in forms:
+            gen = form()
+            if self._all_match(gen, rules.patterns, limit, rows):
+                return gen
+        raise self.error(
+            col.name,
+            f"is unique and must match {rules.patterns[0]!r}; devenv found no form of distinct "
+            "values that does",
+            hint=f"Give {self.table.name}.{col.name} a template with {{row}} that matches it.",
+        )
+
+    def _suffixed(self, col: Column, limit: int | None, sep: str) -> Gen:
+        """The usual value of the column, cut to fit, then `sep` and the row number."""
         base_name = f"{col.name}\x00base"
-        self.gens[base_name] = self.pool_for(col, base_name)
+        if base_name not in self.gens:
+            self.gens[base_name] = self.pool_for(col, base_name)
 
         def suffixed(row: int, value: Any) -> str:
             text = str(value)
-            tail = (" " if " " in text else "-") + str(row + 1)
+            tail = (" " if sep == "-" and " " in text else sep) + str(row + 1)
             if limit is not None:
                 text = text[: limit - len(tail)].rstrip()
             return text + tail
 
         return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, gens=self.gens)
+
+    @staticmethod
+    def _all_match(gen: Gen, patterns: list[str], limit: int | None, rows: int) -> bool:
+        """Whether the values of a sample of rows (the first, last and 200 between) all fit."""
+        if not patterns:
+            return True
+        sample = {0, 9, 99, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 200)))
+        for row in sorted(r for r in sample if r < max(rows, 1)):
+            value = gen.at(row)
+            if limit is not None and len(value) > limit:
+                return False
+            if not all(re.search(p, value) for p in patterns):
+                return False
+        return True
 
     def email(self, col: Column) -> Gen:
         """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""

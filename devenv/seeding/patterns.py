@@ -31,6 +31,16 @@ def examples(pattern: str, rnd: random.Random, *, count: int = 1024) -> list[str
     return checked
 
 
+def widths(pattern: str) -> tuple[int, int | None]:
+    """The shortest and longest strings `pattern` accepts (longest: None when unbounded)."""
+    try:
+        low, high = sre_parse.parse(pattern).getwidth()
+    except re.error:
+        return 0, None
+    anchored = pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
+    return low, high if anchored and high < sre.MAXREPEAT else None
+
+
 def _render(items: Any, rnd: random.Random) -> str:
     return "".join(_one(op, arg, rnd) for op, arg in items)
 

@@ -402,3 +402,25 @@ def test_partition_keys_fall_into_the_partitions(db: str) -> None:
     assert scalar(db, "SELECT min(n) >= 0 AND max(n) < 20 AND count(*) = 1000 FROM readings")
     assert scalar(db, "SELECT count(DISTINCT tableoid) FROM visits") == 2
     assert scalar(db, "SELECT count(*) FROM logs") == 1000
+
+
+def test_unique_text_under_a_pattern_check_matches_it(db: str) -> None:
+    """username ~ '^[a-z0-9_]{3,20}$' UNIQUE used to get 'name-1' and break its CHECK mid-load."""
+    apply_sql(
+        db,
+        "create table members (id serial primary key,"
+        " username text not null unique check (username ~ '^[a-z0-9_]{3,20}$'),"
+        " code text not null unique check (code ~ '^[A-Z]{3}$'),"
+        " pin text not null unique check (pin ~ '^[0-9]{6}$'),"
+        " handle varchar(12) not null unique check (handle ~ '^[a-z]+$'))",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=8)
+    assert scalar(db, "SELECT count(DISTINCT username) FROM members") == 1000
+    assert scalar(db, "SELECT bool_and(username ~ '_[0-9]+$') FROM members") is True
+    assert scalar(db, "SELECT count(DISTINCT code) || ' ' || count(DISTINCT pin) FROM members") == (
+        "1000 1000"
+    )
+    assert scalar(db, "SELECT count(DISTINCT handle) FROM members") == 1000
+    first = table_rows(db, "members", limit=50)
+    run_seed(db, definitions_dir=None, scale="small", seed=8)
+    assert table_rows(db, "members", limit=50) == first
