@@ -53,7 +53,9 @@ def engine_line(docker_host: str) -> str:
 
 def run(runs: int, docker_host: str) -> dict[str, dict[str, list[float]]]:
     """Alternate a native and a Docker round `runs` times."""
-    times = {rt: {step: [] for step in STEPS} for rt in ("native", "docker")}
+    times: dict[str, dict[str, list[float]]] = {
+        rt: {step: [] for step in STEPS} for rt in ("native", "docker")
+    }
     for _ in range(runs):
         for runtime in ("native", "docker"):
             env = bench_env(runtime)

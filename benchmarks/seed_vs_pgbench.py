@@ -137,6 +137,12 @@ class Server:
                     raise
                 time.sleep(0.1)
 
+    def version(self) -> str:
+        """The server's version, as it reports it (e.g. 15.14)."""
+        with psycopg.connect(self.conninfo("postgres")) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]).split()[0] if row else "?"
+
     def conninfo(self, dbname: str) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}"
 
@@ -158,7 +164,7 @@ def prepare(server: Server) -> None:
         conn.execute("CREATE DATABASE bench")
     with psycopg.connect(server.conninfo("clinic")) as conn:
         for path in sorted((CLINIC / "migrations").glob("*.sql")):
-            conn.execute(path.read_text())  # type: ignore[call-overload]
+            conn.execute(path.read_text())
 
 
 def run_devenv(server: Server, scale: str, workers: str, *, script: str = CHILD) -> dict[str, Any]:
@@ -202,6 +208,7 @@ def main() -> int:
     server = Server(stock=args.stock)
     try:
         prepare(server)
+        version = server.version()
         smaller = [run_devenv(server, scale, args.workers) for scale in ("small", "medium")]
         seeds, benches, floors = [], [], []
         for _ in range(args.runs):
@@ -217,7 +224,7 @@ def main() -> int:
         rss = float(result["rss_self_mb"]) + float(result["rss_child_mb"])
         print(f"devenv seed --scale {name}: {int(result['rows']):,} rows in"
               f" {float(result['seconds']):.2f} s, peak RSS {rss:.0f} MB")  # fmt: skip
-    report(seeds, benches, floors, pgbench_scale, stock=args.stock)
+    report(seeds, benches, floors, pgbench_scale, stock=args.stock, version=version)
     cli_report(cases, args.scale)
     return 0
 
@@ -289,6 +296,7 @@ def report(
     scale: int,
     *,
     stock: bool,
+    version: str,
 ) -> None:
     best = min(seeds, key=lambda r: float(r["seconds"]))
     rows, seconds = int(best["rows"]), float(best["seconds"])
@@ -303,7 +311,7 @@ def report(
     bench_runs = ", ".join(f"{b:.2f}s" for b in benches)
     phases = ", ".join(f"{name} {secs:.2f}s" for name, secs in best["phases"])
     lines = [
-        f"server: PostgreSQL 15, {settings}, the same server for both",
+        f"server: PostgreSQL {version} ({PG_BIN}), {settings}, the same server for both",
         f"devenv seed --scale large (clinic), best of {len(seeds)}: {rows:,} rows"
         f" in {seconds:.2f} s = {ours:,.0f} rows/s",
         f"  process incl. Python start and imports: {float(best['wall_seconds']):.2f} s;"
