@@ -21,6 +21,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _version(show: bool) -> None:
+    """`--version`: print devenv's version and stop."""
+    if show:
+        from devenv import __version__
+
+        typer.echo(f"devenv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """One command for a complete, isolated local stack on synthetic data only."""
+
+
 ProjectOpt = Annotated[
     Path, typer.Option("--project", "-C", help="The project directory.", show_default=False)
 ]

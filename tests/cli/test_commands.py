@@ -31,6 +31,13 @@ def test_help_lists_every_command_with_an_example(capsys: pytest.CaptureFixture[
         assert "Example: devenv" in sub.out, command
 
 
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    result = devenv(capsys, "--version")
+    assert (result.code, result.out.strip()) == (0, f"devenv {version('devenv')}")
+
+
 def test_init_writes_the_clinic_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     project = tmp_path / "My Clinic"
     result = devenv(capsys, "init", "--example", "-C", str(project))
