@@ -194,6 +194,8 @@ def env(
 def reset(
     project: ProjectOpt = Path("."),
     runtime: RuntimeOpt = None,
+    scale: ScaleOpt = None,
+    seed: SeedOpt = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     wait: WaitOpt = 60.0,
@@ -204,7 +206,8 @@ def reset(
     """
     from devenv.lifecycle import reset as do_reset
 
-    inv = _invocation(project, {"runtime": runtime}, lock_wait=wait)
+    overrides = {"runtime": runtime, "seed.scale": scale, "seed.seed": seed}
+    inv = _invocation(project, overrides, lock_wait=wait)
     _confirm(f"Reset database {inv.settings.postgres.database!r} and empty the buckets?", yes=yes)
     views.reset_done(do_reset(inv), as_json=json_out)
 

@@ -305,6 +305,18 @@ def test_reset_returns_to_freshly_seeded(capsys: pytest.CaptureFixture[str], pro
     ]
     assert "scratch.txt" not in keys
 
+    # Another scale and seed number for this reset only: ten times the patients, other names.
+    first = psql(env["DATABASE_URL"], "select first_name from patients order by id limit 1")
+    result = devenv(
+        capsys, "reset", "--yes", "--scale", "medium", "--seed", "7", "-C", str(project)
+    )
+    assert result.code == 0, result.err
+    assert int(psql(env["DATABASE_URL"], "select count(*) from patients")) == 10 * int(seeded)
+    assert psql(env["DATABASE_URL"], "select seed || ' ' || scale from devenv_meta.seed_runs") == (
+        "7 medium"
+    )
+    assert psql(env["DATABASE_URL"], "select first_name from patients order by id limit 1") != first
+
 
 def test_destroy_deletes_all_local_data(capsys: pytest.CaptureFixture[str], project: Path) -> None:
     up_example(capsys, project)
