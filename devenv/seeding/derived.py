@@ -178,7 +178,10 @@ class DerivedColumns:
             forms.append(partial(RowGen, col.name, enc, lambda r: codes(r).lower()))
             forms.append(partial(RowGen, col.name, enc, partial(_padded, max(shortest, 1))))
         for form in forms:
-            gen = form()
+            try:
+                gen = form()
+            except SeedError:  # no usual value fits the pattern: a code may still do
+                continue
             if self._all_match(gen, rules.patterns, limit, rows):
                 return gen
         raise self.error(

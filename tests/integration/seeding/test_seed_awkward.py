@@ -411,6 +411,7 @@ def test_unique_text_under_a_pattern_check_matches_it(db: str) -> None:
         "create table members (id serial primary key,"
         " username text not null unique check (username ~ '^[a-z0-9_]{3,20}$'),"
         " code text not null unique check (code ~ '^[A-Z]{3}$'),"
+        " tag text not null unique check (tag ~ '^[A-Z]{3,10}$'),"
         " pin text not null unique check (pin ~ '^[0-9]{6}$'),"
         " handle varchar(12) not null unique check (handle ~ '^[a-z]+$'))",
     )
@@ -421,6 +422,7 @@ def test_unique_text_under_a_pattern_check_matches_it(db: str) -> None:
         "1000 1000"
     )
     assert scalar(db, "SELECT count(DISTINCT handle) FROM members") == 1000
+    assert scalar(db, "SELECT count(DISTINCT tag) FROM members") == 1000
     first = table_rows(db, "members", limit=50)
     run_seed(db, definitions_dir=None, scale="small", seed=8)
     assert table_rows(db, "members", limit=50) == first
