@@ -74,14 +74,18 @@ def coerce(value: Any, pgtype: PgType) -> Any:
         return [coerce(v, pgtype.element) for v in value]
     if base == "range":
         assert pgtype.element is not None
-        low, high = (coerce(v, pgtype.element) for v in _pair(value))
-        if not low < high:
-            raise ValueError(f"range [{value[0]}, {value[1]}) is empty: give lower < upper")
+        given = _pair(value)
+        low, high = (coerce(v, pgtype.element) for v in given)
+        if low is None or high is None or not low < high:
+            raise ValueError(f"range [{given[0]}, {given[1]}) is empty: give lower < upper")
         return low, high
     if base in ("bit", "varbit"):
         bits = str(value)
         if bits.strip("01"):
             raise ValueError(f"bit string {bits!r} holds characters other than 0 and 1")
+        size = pgtype.typmod
+        if size > 0 and (len(bits) > size or (base == "bit" and len(bits) != size)):
+            raise ValueError(f"bit string {bits!r} is not {size} bits long")
         return bits
     if base in INT_BASES:
         return int(value)

@@ -314,6 +314,9 @@ def test_overrides_of_ranges_and_bit_strings(db: str, tmp_path: Path) -> None:
     seeds.write_text('[tables.plans.columns]\nbits = { constant = "10x1" }\n')
     with pytest.raises(SeedError, match="other than 0 and 1"):
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
+    seeds.write_text('[tables.plans.columns]\nbits = { constant = "10101" }\n')
+    with pytest.raises(SeedError, match=r"column bits: .*bit string '10101' is not 4 bits long"):
+        run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
 
 
 def test_short_unique_text_gets_letter_codes_and_caps_the_rows(db: str, tmp_path: Path) -> None:
