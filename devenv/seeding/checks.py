@@ -33,6 +33,8 @@ class Relation:
     small: str
     large: str
     strict: bool
+    # From `a <> b`: the values need only differ (a < b is how plain columns get there).
+    distinct: bool = False
 
 
 @dataclass
@@ -137,7 +139,7 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
 def _apply_relation(op: str, left: str, right: str, facts: CheckFacts) -> None:
     """Record `a < b`, `a <= b`, `a <> b` (the last as a < b, which implies it)."""
     if op in ("<", "<=", "<>"):
-        facts.relations.append(Relation(left, right, strict=op != "<="))
+        facts.relations.append(Relation(left, right, strict=op != "<=", distinct=op == "<>"))
     elif op in (">", ">="):
         facts.relations.append(Relation(right, left, strict=op == ">"))
     else:

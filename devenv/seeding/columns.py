@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 from devenv.errors import SeedError
-from devenv.seeding import providers
+from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation, analyse
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import (
@@ -59,6 +59,8 @@ class TableBuilder(SpecialColumns):
             r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)
         }
         self.smalls = {r.small for r in self.after.values()}
+        # CHECK (a <> b) between two foreign keys to one table: b's parent is moved off a's.
+        self.apart = {r.large: r.small for r in relations if r.distinct and self._same_parent(r)}
         self.carriers = planner.uniques[q].carriers
         self.objects = self.object_spec()
 
@@ -175,14 +177,35 @@ class TableBuilder(SpecialColumns):
             gen = inferred
         return self._with_nulls(col, cdef, gen)
 
+    def _same_parent(self, relation: Relation) -> bool:
+        """Whether both columns are single-column foreign keys to the same parent column."""
+        a, b = self.p.fk_of(self.q, relation.small), self.p.fk_of(self.q, relation.large)
+        return (
+            a is not None
+            and b is not None
+            and a.name != b.name
+            and len(a.columns) == len(b.columns) == 1
+            and (a.ref_table, a.ref_columns) == (b.ref_table, b.ref_columns)
+        )
+
+    def _map(self, fk: ForeignKey, cdef: ColumnDef | None) -> ParentMap:
+        """How rows pick their parent row for `fk` (made once per foreign key)."""
+        if fk.name not in self.maps:
+            fmap = self.p.parent_map(self.q, fk, self.null_fraction(fk.columns[0], cdef))
+            other = self.apart.get(fk.columns[0])
+            if other is not None:
+                first = self.p.fk_of(self.q, other)
+                assert first is not None
+                parents = self.p.parent_count(first, self.p.scale)
+                fmap = keys.apart_map(self._map(first, self.defs.get(other)), fmap, parents)
+            self.maps[fk.name] = fmap
+        return self.maps[fk.name]
+
     def _foreign(self, col: Column, fk: ForeignKey, cdef: ColumnDef | None) -> Gen:
         """A foreign key column: the parent's key value at the mapped parent row."""
         if cdef is not None and cdef.kind != "auto":
             raise cdef.error("is a foreign key: only null_fraction (or follow) may be set")
-        if fk.name not in self.maps:
-            self.maps[fk.name] = self.p.parent_map(
-                self.q, fk, self.null_fraction(fk.columns[0], cdef)
-            )
+        self._map(fk, cdef)
         ref = fk.ref_columns[fk.columns.index(col.name)]
         enc = encoder(col.type)
         value_at = self.p.value_at(fk.ref_table, ref)

@@ -177,19 +177,23 @@ class DerivedColumns:
             forms.append(partial(RowGen, col.name, enc, codes))
             forms.append(partial(RowGen, col.name, enc, lambda r: codes(r).lower()))
             forms.append(partial(RowGen, col.name, enc, partial(_padded, max(shortest, 1))))
+        if not rules.patterns:
+            return forms[0]()
+        failure: SeedError | None = None
         for form in forms:
             try:
                 gen = form()
-            except SeedError:  # no usual value fits the pattern: a code may still do
+            except SeedError as exc:  # no usual value fits the pattern: a code may still do
+                failure = failure or exc
                 continue
             if self._all_match(gen, rules.patterns, limit, rows):
                 return gen
         raise self.error(
             col.name,
             f"is unique and must match {rules.patterns[0]!r}; devenv found no form of distinct "
-            "values that does",
+            "values that does" + (f" ({failure.message})" if failure else ""),
             hint=f"Give {self.table.name}.{col.name} a template with {{row}} that matches it.",
-        )
+        ) from failure
 
     def _suffixed(self, col: Column, limit: int | None, sep: str) -> Gen:
         """The usual value of the column, cut to fit, then `sep` and the row number."""
@@ -209,8 +213,6 @@ class DerivedColumns:
     @staticmethod
     def _all_match(gen: Gen, patterns: list[str], limit: int | None, rows: int) -> bool:
         """Whether the values of a sample of rows (the first, last and 200 between) all fit."""
-        if not patterns:
-            return True
         sample = {0, 9, 99, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 200)))
         for row in sorted(r for r in sample if r < max(rows, 1)):
             value = gen.at(row)

@@ -188,16 +188,42 @@ def coprime(n: int, key: int) -> int:
     return step
 
 
-def pair_maps(key: int, first: int, second: int) -> tuple[ParentMap, ParentMap]:
-    """Enumerate distinct (a, b) parent pairs, for unique keys made of two foreign keys."""
+def pair_maps(
+    key: int, first: int, second: int, *, apart: bool = False
+) -> tuple[ParentMap, ParentMap]:
+    """Enumerate distinct (a, b) parent pairs, for unique keys made of two foreign keys.
+
+    `apart`: both point at the same table and a row never pairs a parent with itself (b != a),
+    which leaves first * (second - 1) pairs.
+    """
 
     def a(row: int) -> int | None:
         return row % first if first else None
 
     def b(row: int) -> int | None:
-        return (row // first + mix(key, row % first)) % second if first and second else None
+        if not (first and second):
+            return None
+        step = row // first + mix(key, row % first)
+        if apart and second > 1:
+            return (row % first + 1 + step % (second - 1)) % second
+        return step % second
 
     return ParentMap(a), ParentMap(b)
+
+
+def apart_map(other: ParentMap, own: ParentMap, parents: int) -> ParentMap:
+    """`own`, moved to the next parent where it picks the same one as `other` (CHECK a <> b)."""
+
+    def shift(a: int | None, b: int | None) -> int | None:
+        return (b + 1) % parents if a is not None and a == b and parents > 1 else b
+
+    def index(row: int) -> int | None:
+        return shift(other.index(row), own.index(row))
+
+    def block(start: int, n: int) -> list[int | None]:
+        return list(map(shift, other.indexes(start, n), own.indexes(start, n)))
+
+    return ParentMap(index, block=block)
 
 
 def group_counts(draws: Draws, parents: int, low: int, high: int) -> array[int]:

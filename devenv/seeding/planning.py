@@ -173,9 +173,9 @@ class Planner:
             small = (self._base_rows(q, "small"), self.parent_count(fk, "small"))
             limit = min(limit, keys.one_to_one_capacity(*small, self.parent_count(fk, scale)))
         for first, second in plan.pairs:
-            limit = min(
-                limit, self.parent_count(fks[first], scale) * self.parent_count(fks[second], scale)
-            )
+            same = fks[first].ref_table == fks[second].ref_table  # a parent never pairs with itself
+            others = max(self.parent_count(fks[second], scale) - same, 0)
+            limit = min(limit, self.parent_count(fks[first], scale) * others)
         table = self.schema.tables[q]
         tdef = self.tdefs.get(q)
         for name in plan.carriers:
@@ -245,6 +245,7 @@ class Planner:
                     key_int(self.key(q, first, stream="pair")),
                     self.parent_count(fks[first], self.scale),
                     self.parent_count(fks[second], self.scale),
+                    apart=fks[first].ref_table == fks[second].ref_table,
                 )
                 return pair[0] if fk.name == first else pair[1]
         if fk.ref_table in self.kept_rows:

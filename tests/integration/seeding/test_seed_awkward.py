@@ -429,3 +429,29 @@ def test_unique_text_under_a_pattern_check_matches_it(db: str) -> None:
     first = table_rows(db, "members", limit=50)
     run_seed(db, definitions_dir=None, scale="small", seed=8)
     assert table_rows(db, "members", limit=50) == first
+
+
+def test_two_foreign_keys_to_one_table_kept_apart(db: str, tmp_path: Path) -> None:
+    """CHECK (sender <> receiver) held at scale, and a unique (follower, followee) pair never
+    follows itself; other foreign key pairs may still meet."""
+    apply_sql(
+        db,
+        "create table users (id serial primary key, name text not null);"
+        "create table follows (follower int not null references users,"
+        " followee int not null references users, primary key (follower, followee));"
+        "create table messages (id serial primary key, sender int not null references users,"
+        " receiver int references users, body text, check (sender <> receiver));"
+        "create table edits (id serial primary key, created_by int not null references users,"
+        " updated_by int not null references users);",
+    )
+    (tmp_path / "seeds.toml").write_text(
+        "[tables.users]\nrows = 20\n[tables.follows]\nrows = 380\n"
+        "[tables.messages]\nrows = 20000\n[tables.edits]\nrows = 2000\n"
+    )
+    report = run_seed(db, definitions_dir=tmp_path, scale="small", seed=9)
+    assert scalar(db, "SELECT count(*) FROM follows") == 20 * 19
+    assert scalar(db, "SELECT count(*) FROM follows WHERE follower = followee") == 0
+    assert scalar(db, "SELECT count(*) FROM messages") == 20000
+    assert scalar(db, "SELECT count(DISTINCT (sender, receiver)) FROM messages") > 300  # type: ignore[operator]
+    assert scalar(db, "SELECT count(*) FROM edits WHERE created_by = updated_by") > 0  # type: ignore[operator]
+    assert not any("follows" in note for note in report.notes)

@@ -50,7 +50,7 @@ def test_column_relations() -> None:
 
 def test_null_or_rule_keeps_the_rule() -> None:
     facts = analyse([("p", "CHECK (((parent_id IS NULL) OR (parent_id <> id)))")])
-    assert facts.relations == [Relation("parent_id", "id", True)]
+    assert facts.relations == [Relation("parent_id", "id", True, distinct=True)]
     assert facts.unsupported == []
 
 

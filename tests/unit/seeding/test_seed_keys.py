@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from devenv.seeding import keys
+from devenv.seeding.gens import ParentMap
 from devenv.seeding.rng import BLOCK, Draws, stream_key
 
 
@@ -76,6 +77,26 @@ def test_pairs_are_distinct() -> None:
     first, second = keys.pair_maps(5, 30, 40)
     pairs = {(first.index(r), second.index(r)) for r in range(1200)}
     assert len(pairs) == 1200
+
+
+def test_pairs_on_one_table_never_pair_a_parent_with_itself() -> None:
+    """follows (follower, followee) both -> users: 40 users give 40 * 39 distinct pairs."""
+    first, second = keys.pair_maps(5, 40, 40, apart=True)
+    pairs = {(first.index(r), second.index(r)) for r in range(40 * 39)}
+    assert len(pairs) == 40 * 39
+    assert all(a != b for a, b in pairs)
+
+
+def test_apart_map_moves_only_the_rows_that_collide() -> None:
+    other = ParentMap(lambda r: r % 7)
+    own = ParentMap(lambda r: (r * 3) % 7 if r % 5 else None)
+    moved = keys.apart_map(other, own, 7)
+    rows = range(500)
+    assert all(moved.index(r) != other.index(r) for r in rows if own.index(r) is not None)
+    assert moved.indexes(0, 500) == [moved.index(r) for r in rows]
+    assert [moved.index(r) for r in rows if own.index(r) != other.index(r)] == [
+        own.index(r) for r in rows if own.index(r) != other.index(r)
+    ]
 
 
 def test_draws_block_and_at_agree_across_block_edges() -> None:
