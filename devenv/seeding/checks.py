@@ -35,6 +35,10 @@ class Relation:
     strict: bool
     # From `a <> b`: the values need only differ (a < b is how plain columns get there).
     distinct: bool = False
+    # From `large >= small + gap` or `large - small > gap`: the least difference (SQL literals).
+    gaps: tuple[str, ...] = ()
+    # From `large <= small + bound`: the greatest difference, and whether it is excluded.
+    bounds: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass
@@ -61,6 +65,7 @@ def analyse(checks: list[tuple[str, str]], *, value_column: str | None = None) -
             _apply(node, facts)
         except Unsupported:
             facts.unsupported.append(name)
+    facts.relations = merged(facts.relations)
     return facts
 
 
@@ -126,14 +131,72 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
         return
     if op not in _COMPARE:
         raise Unsupported(op)
+    if left[0] == "arith" and right[0] != "arith":
+        op, left, right = _FLIP.get(op, op), right, left
     if left[0] == "col" and right[0] == "col":
         _apply_relation(op, left[1], right[1], facts)
+    elif left[0] == "col" and _column_plus(right) is not None:
+        small, gap = _column_plus(right)  # type: ignore[misc]
+        _apply_gap(op, small, left[1], gap, facts)
+    elif left[0] == "lit" and _column_minus(right) is not None:
+        large, small = _column_minus(right)  # type: ignore[misc]
+        _apply_gap(_FLIP[op], small, large, str(left[1]), facts)
     elif left[0] == "col" and right[0] == "lit" and right[1] is not None:
         _apply_bound(facts.rules(left[1]), op, str(right[1]))
     elif left[0] == "func" and right[0] == "lit" and len(left[2]) == 1 and left[2][0][0] == "col":
         _apply_function(left[1], left[2][0][1], op, str(right[1]), facts)
     else:
         raise Unsupported("compare")
+
+
+def _column_plus(node: Node) -> tuple[str, str] | None:
+    """(column, literal) for `column + literal` or `column - literal` (the literal negated)."""
+    if node[0] != "arith" or node[1] not in ("+", "-"):
+        return None
+    a, b = node[2], node[3]
+    if node[1] == "+" and a[0] == "lit" and b[0] == "col":
+        a, b = b, a
+    if a[0] != "col" or b[0] != "lit" or b[1] is None:
+        return None
+    literal = str(b[1])
+    return a[1], literal if node[1] == "+" else "-" + literal
+
+
+def _column_minus(node: Node) -> tuple[str, str] | None:
+    """(large, small) for `large - small`."""
+    if node[0] == "arith" and node[1] == "-" and node[2][0] == "col" and node[3][0] == "col":
+        return node[2][1], node[3][1]
+    return None
+
+
+def _apply_gap(op: str, small: str, large: str, gap: str, facts: CheckFacts) -> None:
+    """Record `large op small + gap`: a least (>, >=) or greatest (<, <=) difference."""
+    if op in (">", ">="):
+        facts.relations.append(Relation(small, large, strict=op == ">", gaps=(gap,)))
+    elif op in ("<", "<="):
+        facts.relations.append(Relation(small, large, strict=False, bounds=((gap, op == "<"),)))
+    else:
+        raise Unsupported("difference")
+
+
+def merged(relations: list[Relation]) -> list[Relation]:
+    """One relation per (small, large) pair, with every requirement the CHECKs made of it."""
+    out: dict[tuple[str, str], Relation] = {}
+    for r in relations:
+        seen = out.get((r.small, r.large))
+        out[(r.small, r.large)] = (
+            r
+            if seen is None
+            else Relation(
+                r.small,
+                r.large,
+                strict=seen.strict or r.strict,
+                distinct=seen.distinct and r.distinct,
+                gaps=seen.gaps + r.gaps,
+                bounds=seen.bounds + r.bounds,
+            )
+        )
+    return list(out.values())
 
 
 def _apply_relation(op: str, left: str, right: str, facts: CheckFacts) -> None:

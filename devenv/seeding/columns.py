@@ -290,7 +290,7 @@ class TableBuilder(SpecialColumns):
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""
         base = self.gens.get(relation.small) or self._early(relation.small)
-        low, high, unit = self.offset_range(col, strict=relation.strict, cdef=cdef)
+        low, high, unit = self.offset_range(col, relation, cdef)
         # Up to TABLE_SIZE steps, 12-bit draws still reach every one of them.
         bits = SLOT_BITS if high - low < TABLE_SIZE else 16
         draws = Draws(self.p.key(self.q, col.name, stream="offset"), bits=bits)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from devenv.errors import SeedError
 from devenv.seeding import keys
-from devenv.seeding.checks import ColumnRules
+from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import (
     Block,
@@ -32,7 +32,7 @@ from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer
 from devenv.seeding.shaping import bounds, max_length
 from devenv.seeding.uniques import LETTERS, SHORT_TEXT, letter_codes, text_capacity
-from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration
+from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration, pg_interval
 
 if TYPE_CHECKING:
     from devenv.seeding.planning import ObjectSpec, Planner
@@ -47,6 +47,22 @@ _CLEAN: dict[str, str] = {}
 def _padded(width: int, row: int) -> str:
     """The row number (from 1), zero-padded to `width` digits."""
     return f"{row + 1:0{width}d}"
+
+
+def _steps(literal: str, kind: str, *, least: bool) -> int:
+    """A difference from a CHECK (`7`, `'1 day'`, `'00:30:00'`, `2.50`) in offset steps.
+
+    Steps are days (date), seconds (timestamp, time), units (int) or hundredths (decimal,
+    float). `least`: round up, and count months and years long; else round down, short.
+    """
+    if kind == "date" and re.fullmatch(r"-?\d+", literal.strip()):
+        return int(literal)
+    if kind in ("date", "timestamp", "time"):
+        micros = pg_interval(literal, longest=least)
+        per = DAY_US if kind == "date" else 1_000_000
+    else:
+        micros, per = int(Decimal(literal) * (1 if kind == "int" else 100)), 1
+    return -(-micros // per) if least else micros // per
 
 
 def _clean(text: Any) -> str:
@@ -297,9 +313,13 @@ class DerivedColumns:
         return tuple(found[:2])
 
     def offset_range(
-        self, col: Column, *, strict: bool, cdef: ColumnDef | None
+        self, col: Column, relation: Relation, cdef: ColumnDef | None
     ) -> tuple[int, int, Any]:
-        """Return (low, high, unit) of the step added to the base column."""
+        """Return (low, high, unit) of the step added to the base column.
+
+        The relation's CHECKs bound the step: `col > base + gap` raises its low end, `col <=
+        base + bound` lowers its high end (and the default low end with it, if need be).
+        """
         kind = family(col.type)
         spec = cdef.spec if cdef is not None else {}
         if kind in ("timestamp", "date", "time"):
@@ -323,7 +343,23 @@ class DerivedColumns:
             raise self.error(
                 col.name, f"cannot be ordered after another column (type {col.type.name})"
             )
-        low = max(low, 1) if strict else max(low, 0)
+        try:
+            least = max(
+                [int(relation.strict)] + [_steps(g, kind, least=True) + relation.strict
+                                          for g in relation.gaps]
+            )  # fmt: skip
+            most = [_steps(b, kind, least=False) - strict for b, strict in relation.bounds]
+        except (ValueError, ArithmeticError) as exc:
+            raise self.error(
+                col.name, f"cannot read the difference its CHECK asks for: {exc}"
+            ) from exc
+        low = max(low, least)
+        if high < low and "max" not in spec:
+            high = low + high
+        if most:
+            high = min(high, *most)
+            if high < low and "min" not in spec:
+                low = least
         if high < low:
             raise self.error(col.name, f"offset range is empty (min {low}, max {high})")
         return low, high, unit

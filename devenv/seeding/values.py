@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import struct
 import uuid
 from collections.abc import Callable
@@ -163,6 +164,29 @@ def parse_duration(text: str) -> int:
     if unit not in _UNITS or not number:
         raise ValueError(f"cannot read duration {text!r}; use e.g. 90m, 2h, 3d, 1y")
     return int(float(number) * _UNITS[unit])
+
+
+_PG_UNITS = {"year": 365, "mon": 28, "day": 1, "week": 7}
+_PG_LONG = {"year": 366, "mon": 31}
+
+
+def pg_interval(text: str, *, longest: bool = False) -> int:
+    """Microseconds in an interval as PostgreSQL prints it (`1 day 02:00:00`, `-00:30:00`).
+
+    Months and years vary: 28 and 365 days, or 31 and 366 with `longest`.
+    """
+    total, rest = 0, text.strip().lower()
+    for number, name in re.findall(r"(-?\d+(?:\.\d+)?)\s*(year|mon|week|day)s?\b", rest):
+        days = (_PG_LONG if longest else {}).get(name, _PG_UNITS[name])
+        total += int(float(number) * days * DAY_US)
+    clock = re.search(r"(-?)(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?", rest)
+    if clock:
+        sign, hours, minutes, seconds = clock.groups()
+        span = (int(hours) * 3600 + int(minutes) * 60 + float(seconds or 0)) * 1_000_000
+        total += int(-span if sign else span)
+    elif not re.search(r"\d\s*(year|mon|week|day)", rest):
+        return parse_duration(text)  # `90m`, `2h`, `45 seconds`
+    return total
 
 
 def display(value: Any, pgtype: PgType) -> str:

@@ -455,3 +455,23 @@ def test_two_foreign_keys_to_one_table_kept_apart(db: str, tmp_path: Path) -> No
     assert scalar(db, "SELECT count(DISTINCT (sender, receiver)) FROM messages") > 300  # type: ignore[operator]
     assert scalar(db, "SELECT count(*) FROM edits WHERE created_by = updated_by") > 0  # type: ignore[operator]
     assert not any("follows" in note for note in report.notes)
+
+
+def test_checks_on_the_difference_between_two_columns(db: str) -> None:
+    """plan_ends >= plan_starts + 7 (dates), a visit of 30 minutes to 8 hours, b - a > 10."""
+    apply_sql(
+        db,
+        "create table plans (id serial primary key, plan_starts date not null,"
+        " plan_ends date not null, check (plan_ends >= plan_starts + 7));"
+        "create table visits (id serial primary key, starts_at timestamptz not null,"
+        " ends_at timestamptz not null, check (ends_at - starts_at >= interval '30 minutes'),"
+        " check (ends_at <= starts_at + interval '8 hours'));"
+        "create table spans (id serial primary key, a int not null, b int not null,"
+        " check (b - a > 10));",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=10)
+    assert scalar(db, "SELECT min(plan_ends - plan_starts) >= 7 FROM plans") is True
+    assert scalar(db, "SELECT min(ends_at - starts_at) >= interval '30 minutes'"
+                      " AND max(ends_at - starts_at) <= interval '8 hours' FROM visits") is True  # fmt: skip
+    assert scalar(db, "SELECT count(DISTINCT ends_at - starts_at) FROM visits") > 100  # type: ignore[operator]
+    assert scalar(db, "SELECT min(b - a) FROM spans") == 11

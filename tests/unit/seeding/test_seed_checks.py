@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devenv.seeding.checks import Relation, analyse
+from devenv.seeding.values import pg_interval
 
 
 def test_in_list_becomes_choices() -> None:
@@ -66,10 +67,47 @@ def test_lengths_and_non_empty() -> None:
     assert "" in facts.columns["b"].excluded
 
 
+def test_differences_between_columns() -> None:
+    """b >= a + 7, b - a > '1 day', a + 10 < b, b <= a + '08:00:00': least and greatest gaps."""
+    facts = analyse(
+        [
+            ("d", "CHECK ((plan_ends >= (plan_starts + 7)))"),
+            ("i", "CHECK (((ends_at - starts_at) > '1 day'::interval))"),
+            ("j", "CHECK ((ends_at <= (starts_at + '08:00:00'::interval)))"),
+            ("k", "CHECK (((a + 10) < b))"),
+            ("m", "CHECK ((b >= (a - 2)))"),
+        ]
+    )
+    assert facts.unsupported == []
+    assert facts.relations == [
+        Relation("plan_starts", "plan_ends", False, gaps=("7",)),
+        Relation("starts_at", "ends_at", True, gaps=("1 day",), bounds=(("08:00:00", False),)),
+        Relation("a", "b", True, gaps=("10", "-2")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds", "longest"),
+    [
+        ("7 days", 7 * 86400, 7 * 86400),
+        ("00:30:00", 1800, 1800),
+        ("1 day 02:00:00", 93600, 93600),
+        ("-00:30:00", -1800, -1800),
+        ("1 mon", 28 * 86400, 31 * 86400),
+        ("1 year 2 mons", (365 + 56) * 86400, (366 + 62) * 86400),
+        ("90m", 5400, 5400),
+    ],
+)
+def test_intervals_as_postgresql_prints_them(text: str, seconds: int, longest: int) -> None:
+    assert pg_interval(text) == seconds * 1_000_000
+    assert pg_interval(text, longest=True) == longest * 1_000_000
+
+
 @pytest.mark.parametrize(
     "definition",
     [
         "CHECK ((num_nonnulls(a, b) = 1))",
+        "CHECK (((a - b) = 3))",
         "CHECK (((a + b) > 3))",
         "CHECK (((a > 1) OR (b > 1)))",
     ],
