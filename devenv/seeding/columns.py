@@ -186,6 +186,7 @@ class TableBuilder(SpecialColumns):
             and a.name != b.name
             and len(a.columns) == len(b.columns) == 1
             and (a.ref_table, a.ref_columns) == (b.ref_table, b.ref_columns)
+            and a.ref_table != self.q  # self-references pick earlier rows their own way
         )
 
     def _map(self, fk: ForeignKey, cdef: ColumnDef | None) -> ParentMap:
