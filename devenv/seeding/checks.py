@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from devenv.seeding.checkparse import Node, Unsupported, parse_check
@@ -48,6 +49,8 @@ class CheckFacts:
     columns: dict[str, ColumnRules] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    # The not understood table CHECKs themselves: (name, definition).
+    unread: list[tuple[str, str]] = field(default_factory=list)
 
     def rules(self, column: str) -> ColumnRules:
         """Return (creating if needed) the rules of `column`."""
@@ -65,8 +68,24 @@ def analyse(checks: list[tuple[str, str]], *, value_column: str | None = None) -
             _apply(node, facts)
         except Unsupported:
             facts.unsupported.append(name)
+            if value_column is None:
+                facts.unread.append((name, definition))
     facts.relations = merged(facts.relations)
     return facts
+
+
+_WORDS = re.compile(r"""'(?:[^']|'')*'|"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*)""")
+
+
+def columns_in(definition: str, names: set[str]) -> set[str]:
+    """The columns (of `names`) an expression refers to, read past anything it may contain."""
+    found = set()
+    for match in _WORDS.finditer(definition):
+        quoted, bare = match.groups()
+        word = quoted.replace('""', '"') if quoted is not None else bare
+        if word in names:
+            found.add(word)
+    return found
 
 
 def _rename(node: Node, column: str) -> Node:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import string
+from typing import Any
 
 from devenv.errors import SeedError
 from devenv.seeding import keys, providers
-from devenv.seeding.checks import ColumnRules, Relation, analyse
+from devenv.seeding.checks import ColumnRules, Relation, analyse, columns_in
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import (
     ConstGen,
@@ -27,7 +28,7 @@ from devenv.seeding.rules import family, infer
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
-from devenv.seeding.values import DAY_US, encoder, writable
+from devenv.seeding.values import DAY_US, display, encoder, writable
 
 IMPLIED = (
     ("created_at", "updated_at"),
@@ -54,7 +55,18 @@ class TableBuilder(SpecialColumns):
         self.copy: list[str] = []
         self.deferred: dict[str, ForeignKey] = {}
         self.maps: dict[str, ParentMap] = {}
-        self.rules, relations = self._facts()
+        self.rules, relations, unread = self._facts()
+        # CHECKs of one column devenv cannot read: the database sorts out the values that fail.
+        self.probes: dict[str, list[tuple[str, str]]] = {}
+        names = {c.name for c in self.table.columns}
+        for check in unread:
+            used = columns_in(check[1], names)
+            if len(used) == 1 and planner.probe is not None:
+                self.probes.setdefault(used.pop(), []).append(check)
+            else:
+                planner.notes.append(
+                    f"{q}: CHECK {check[0]} is not understood; values are not shaped by it"
+                )
         self.after = {
             r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)
         }
@@ -64,7 +76,7 @@ class TableBuilder(SpecialColumns):
         self.carriers = planner.uniques[q].carriers
         self.objects = self.object_spec()
 
-    def _facts(self) -> tuple[dict[str, ColumnRules], list[Relation]]:
+    def _facts(self) -> tuple[dict[str, ColumnRules], list[Relation], list[tuple[str, str]]]:
         """Merge table CHECKs, domain CHECKs and the implied created_at <= updated_at pairs."""
         facts = analyse([(c.name, c.expression) for c in self.table.checks])
         for col in self.table.columns:
@@ -73,11 +85,10 @@ class TableBuilder(SpecialColumns):
                     [(f"{col.type.name} check", e) for e in col.type.checks], value_column=col.name
                 )
                 facts.columns.setdefault(col.name, domain.columns.get(col.name, ColumnRules()))
-                facts.unsupported += domain.unsupported
-        for name in facts.unsupported:
-            self.p.notes.append(
-                f"{self.q}: CHECK {name} is not understood; values are not shaped by it"
-            )
+                self.p.notes.extend(
+                    f"{self.q}: CHECK {name} is not understood; values are not shaped by it"
+                    for name in domain.unsupported
+                )
         relations = list(facts.relations)
         seen = {(r.small, r.large) for r in relations}
         for small, large in IMPLIED:
@@ -87,7 +98,7 @@ class TableBuilder(SpecialColumns):
                 and (small, large) not in seen
             ):
                 relations.append(Relation(small, large, strict=False))
-        return facts.columns, relations
+        return facts.columns, relations, facts.unread
 
     def _generated(self, name: str) -> bool:
         """Return True for a column this engine writes (not a key, not left to the database)."""
@@ -117,6 +128,10 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
+        for name in self.probes:
+            gen = self.gens.get(name)
+            if gen is not None and not isinstance(gen, PoolGen):
+                self._sample_passes(name, gen, rows)
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
         sql = tuple(d for d in self.defs.values() if d.kind == "sql")
@@ -270,6 +285,9 @@ class TableBuilder(SpecialColumns):
         except Misfit as exc:
             raise self.error(col.name, str(exc)) from exc
         kept, weights = fit(values, made.weights, rules, col.type)
+        checks = self.probes.get(col.name, [])
+        if checks and kept:
+            kept, weights = self._passing(col, kept, weights, checks)
         if not kept or (strict and len(kept) < len(values)):
             bad = next((v for v in values if v not in kept), None)
             raise self.error(
@@ -281,12 +299,60 @@ class TableBuilder(SpecialColumns):
         fraction = self.null_fraction(col.name, cdef or self.defs.get(col.name)) if nulls else 0.0
         enc = encoder(col.type)
         # Columns that draw from the same values share one table (less memory, fewer encodes).
-        shared = (id(made), col.type, repr(rules), fraction, tuple(weights or ()), len(kept))
+        shared = (id(made), col.type, repr(rules), tuple(checks), fraction, tuple(weights or ()),
+                  len(kept))  # fmt: skip
         table = self.p.pool_cache.get(shared)
         if table is None:
             table = build_table(kept, enc, weights=weights, null_fraction=fraction)
             self.p.pool_cache[shared] = table
         return PoolGen(col.name, enc, table, Draws(self.p.key(self.q, col.name), bits=SLOT_BITS))
+
+    def _passing(
+        self,
+        col: Column,
+        values: list[Any],
+        weights: list[float] | None,
+        checks: list[tuple[str, str]],
+    ) -> tuple[list[Any], list[float] | None]:
+        """Keep the values (and their weights) that pass the CHECKs devenv cannot read."""
+        assert self.p.probe is not None
+        ok = self.p.probe(self.q, col, values, checks)
+        for case in (str.upper, str.lower) if family(col.type) == "text" else ():
+            if any(ok):
+                break
+            values = list(dict.fromkeys(case(v) for v in values))  # CHECK (code = upper(code))
+            weights = None
+            ok = self.p.probe(self.q, col, values, checks)
+        if not any(ok):
+            names = ", ".join(name for name, _ in checks)
+            raise self.error(
+                col.name,
+                f"none of the values devenv makes passes CHECK {names} (the database checked "
+                f"{len(values)} of them)",
+                hint=f"Give {self.table.name}.{col.name} choices or a template in seeds/ whose "
+                'values pass it, or let the database make them: { sql = "..." }.',
+            )
+        kept = [v for v, good in zip(values, ok, strict=True) if good]
+        if weights is not None:
+            weights = [w for w, good in zip(weights, ok, strict=True) if good]
+        return kept, weights
+
+    def _sample_passes(self, name: str, gen: Gen, rows: int) -> None:
+        """A column not drawn from a pool, under a CHECK devenv cannot read: check 256 rows."""
+        assert self.p.probe is not None
+        col = self.table.column(name)
+        sample = sorted({0, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 256))))
+        values = [v for v in (gen.at(r) for r in sample if r < rows) if v is not None]
+        ok = self.p.probe(self.q, col, values, self.probes[name]) if values else []
+        if not all(ok):
+            bad = values[ok.index(False)]
+            names = ", ".join(check for check, _ in self.probes[name])
+            raise self.error(
+                name,
+                f"value {display(bad, col.type)!r} that devenv makes fails CHECK {names}",
+                hint=f"Give {self.table.name}.{name} choices or a template in seeds/ whose "
+                'values pass it, or let the database make them: { sql = "..." }.',
+            )
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""

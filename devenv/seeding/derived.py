@@ -85,6 +85,7 @@ class DerivedColumns:
     rules: dict[str, ColumnRules]
     objects: ObjectSpec | None
     defs: dict[str, ColumnDef]
+    probes: dict[str, list[tuple[str, str]]]
 
     def error(self, column: str, problem: str, hint: str = "") -> SeedError:
         """Build an error about `column` (TableBuilder names the definition file)."""
@@ -179,10 +180,11 @@ class DerivedColumns:
                 hint=f"Give {self.table.name} fewer rows in seeds/, or allow longer text.",
             )
         key = self.p.key(self.q, col.name, stream="unique")
+        checks = self.probes.get(col.name) if self.p.probe is not None else None
         forms: list[Callable[[], Gen]] = []
         if limit is None or limit >= SHORT_TEXT:
             forms += [partial(self._suffixed, col, limit, sep) for sep in ("-", "_", ".")]
-        if rules.patterns or (limit is not None and limit < SHORT_TEXT):
+        if rules.patterns or checks or (limit is not None and limit < SHORT_TEXT):
             # Codes as wide as the largest scale needs, so row N is the same at every scale.
             most = self.p.count(self.q, scale="large")
             width = limit if limit is not None and limit < SHORT_TEXT else max(shortest, 1)
@@ -193,7 +195,7 @@ class DerivedColumns:
             forms.append(partial(RowGen, col.name, enc, codes))
             forms.append(partial(RowGen, col.name, enc, lambda r: codes(r).lower()))
             forms.append(partial(RowGen, col.name, enc, partial(_padded, max(shortest, 1))))
-        if not rules.patterns:
+        if not rules.patterns and not checks:
             return forms[0]()
         failure: SeedError | None = None
         for form in forms:
@@ -202,11 +204,12 @@ class DerivedColumns:
             except SeedError as exc:  # no usual value fits the pattern: a code may still do
                 failure = failure or exc
                 continue
-            if self._all_match(gen, rules.patterns, limit, rows):
+            if self._all_match(col, gen, rules.patterns, limit, rows):
                 return gen
+        wanted = repr(rules.patterns[0]) if rules.patterns else "its CHECK"
         raise self.error(
             col.name,
-            f"is unique and must match {rules.patterns[0]!r}; devenv found no form of distinct "
+            f"is unique and must match {wanted}; devenv found no form of distinct "
             "values that does" + (f" ({failure.message})" if failure else ""),
             hint=f"Give {self.table.name}.{col.name} a template with {{row}} that matches it.",
         ) from failure
@@ -226,17 +229,22 @@ class DerivedColumns:
 
         return DerivedGen(col.name, encoder(col.type), (base_name,), suffixed, gens=self.gens)
 
-    @staticmethod
-    def _all_match(gen: Gen, patterns: list[str], limit: int | None, rows: int) -> bool:
-        """Whether the values of a sample of rows (the first, last and 200 between) all fit."""
+    def _all_match(
+        self, col: Column, gen: Gen, patterns: list[str], limit: int | None, rows: int
+    ) -> bool:
+        """Whether a sample of rows (the first, last and 200 between) all fit.
+
+        That is the length, the patterns, and the CHECKs only the database can evaluate.
+        """
         sample = {0, 9, 99, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 200)))
-        for row in sorted(r for r in sample if r < max(rows, 1)):
-            value = gen.at(row)
+        values = [gen.at(row) for row in sorted(r for r in sample if r < max(rows, 1))]
+        for value in values:
             if limit is not None and len(value) > limit:
                 return False
             if not all(re.search(p, value) for p in patterns):
                 return False
-        return True
+        checks = self.probes.get(col.name)
+        return not checks or self.p.probe is None or all(self.p.probe(self.q, col, values, checks))
 
     def email(self, col: Column) -> Gen:
         """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,15 +23,15 @@ from devenv.seeding.catalog import read_schema
 from devenv.seeding.columns import make_plan
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import Block
-from devenv.seeding.model import Schema
+from devenv.seeding.model import Column, Schema
 from devenv.seeding.objects import render
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.report import ProgressCallback, SeedReport, TableReport, peak_rss_mb
 from devenv.seeding.s3sink import ObjectSink, S3Target, Upload
 from devenv.seeding.scope import select
 from devenv.seeding.sink import KeyAside, PostgresSink, ident
-from devenv.seeding.stream import CHUNK, ChunkStream, chunk_bytes
-from devenv.seeding.values import coerce
+from devenv.seeding.stream import CHUNK, HEADER, TRAILER, ChunkStream, chunk_bytes
+from devenv.seeding.values import coerce, encoder
 
 log = logging.getLogger(__name__)
 PARALLEL_FROM_ROWS = 50_000
@@ -183,7 +184,59 @@ def _plan(
             hint="Run `devenv up` to apply the migrations first, or set [settings] schemas.",
         )
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
-    return make_plan(Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept))
+    planner = Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept)
+    planner.probe = partial(_probe, conn)
+    return make_plan(planner)
+
+
+def _probe(
+    conn: psycopg.Connection[Any],
+    table: str,
+    column: Column,
+    values: list[Any],
+    checks: list[tuple[str, str]],
+) -> list[bool]:
+    """Which values pass every CHECK: the database evaluates them on a scratch copy.
+
+    The values go into a temporary table with the column's name and type, in a savepoint that
+    is rolled back, so nothing of it stays.
+    """
+    kind = conn.execute("SELECT format_type(%s, NULL)", [column.type.oid]).fetchone()
+    assert kind is not None
+    name, ordinal = sql.Identifier(column.name), sql.Identifier("devenv_probe_row")
+    failed: set[int] = set()
+    enc = encoder(column.type)
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(
+                sql.SQL("CREATE TEMP TABLE devenv_probe ({} int, {} {})").format(
+                    ordinal, name, sql.SQL(kind[0])
+                )
+            )
+            with conn.cursor().copy(
+                sql.SQL("COPY devenv_probe FROM STDIN WITH (FORMAT binary)")
+            ) as copy:
+                copy.write(HEADER)
+                for i, value in enumerate(values):
+                    copy.write(b"\x00\x02\x00\x00\x00\x04" + i.to_bytes(4, "big") + enc(value))
+                copy.write(TRAILER)
+            for _, definition in checks:
+                expression = _CHECK.sub("", definition)  # the server's own deparsed SQL
+                query = sql.SQL("SELECT {} FROM devenv_probe WHERE ({}) IS FALSE").format(
+                    ordinal,
+                    sql.SQL(expression),
+                )
+                failed.update(row[0] for row in conn.execute(query))
+    except psycopg.Error as exc:
+        raise SeedError(
+            f"table {table}, column {column.name}: the database could not check devenv's values "
+            f"against CHECK {', '.join(n for n, _ in checks)}: {exc}",
+            hint='Give the column choices or a template in seeds/, or { sql = "..." }.',
+        ) from exc
+    return [i not in failed for i in range(len(values))]
+
+
+_CHECK = re.compile(r"^CHECK |( NOT VALID| NO INHERIT)+$")
 
 
 def _kept_rows(

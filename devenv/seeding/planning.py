@@ -64,6 +64,10 @@ class Plan:
     unchecked: bool = False
 
 
+# (table, column, raw values, [(check name, definition)]) -> which values pass every CHECK.
+Probe = Callable[[str, Column, list[Any], list[tuple[str, str]]], list[bool]]
+
+
 def _row_text(tdef: TableDef | None, column: str) -> bool:
     """True when a unique text column is made from the row number (no template of its own)."""
     cdef = tdef.columns.get(column) if tdef else None
@@ -99,6 +103,8 @@ class Planner:
         self.notes: list[str] = []
         self.pool_cache: dict[Any, Any] = {}
         self._in_progress: set[tuple[str, str]] = set()
+        # Asks the database which values pass CHECKs devenv cannot read (none: no database).
+        self.probe: Probe | None = None
 
     def _resolve_defs(self, defs: Definitions) -> dict[str, TableDef]:
         """Key table definitions by `schema.name`; unknown or unseeded tables are errors."""

@@ -263,33 +263,54 @@ class SpecialColumns(DerivedColumns):
             raise cdef.error(f"{value!r} is not a valid {col.type.name} ({exc})") from exc
 
     def array(self, col: Column) -> Gen:
-        """0 to 3 elements drawn from the element type's usual generator."""
+        """0 to 3 elements drawn from the element type's usual generator.
+
+        Under a CHECK devenv cannot read (`array_length(tags, 1) > 0`, `cardinality(x) <= 2`),
+        the database says which lengths pass.
+        """
         element = col.type.element
         assert element is not None
         rule = infer(self.table.name, col.name, element)
         count = key_int(self.p.key(self.q, col.name, stream="array"))
+        item: Callable[[int, int], Any] | None = None
         if element.base == "uuid":  # distinct UUIDs: element j of row r is UUID number 4r + j
             ids = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
-            return RowGen(
-                col.name,
-                encoder(col.type),
-                lambda r: [ids.at(r * 4 + j) for j in range(mix(count, r) % 4)],
-            )
-        if element.base == "enum":
-            values: list[Any] = list(element.labels) or [None]
-        elif rule is None or rule.provider in providers.SPECIAL:
+            item = lambda r, j: ids.at(r * 4 + j)  # noqa: E731
+        elif element.base == "enum" or (
+            rule is not None and rule.provider not in providers.SPECIAL
+        ):
+            if element.base == "enum":
+                values: list[Any] = list(element.labels) or [None]
+            else:
+                assert rule is not None
+                made = providers.build(
+                    rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor
+                )
+                values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
+            table, last = build_table(values, encoder(element)), TABLE_SIZE - 1
+            item = lambda r, j: table.value(mix(count, r * 4 + j) & last)  # noqa: E731
+        lengths = self._array_lengths(col, item)
+        if item is None or lengths == (0,):
             return ConstGen(col.name, encoder(col.type), [])
-        else:
-            made = providers.build(
-                rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor
-            )
-            values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
-        table, last = build_table(values, encoder(element)), TABLE_SIZE - 1
+        make = item
         return RowGen(
             col.name,
             encoder(col.type),
-            lambda r: [table.value(mix(count, r * 4 + j) & last) for j in range(mix(count, r) % 4)],
+            lambda r: [make(r, j) for j in range(lengths[mix(count, r) % len(lengths)])],
         )
+
+    def _array_lengths(
+        self, col: Column, item: Callable[[int, int], Any] | None
+    ) -> tuple[int, ...]:
+        """The numbers of elements rows draw from: 0 to 3, or those a CHECK lets through."""
+        checks = self.probes.get(col.name)
+        if not checks or self.p.probe is None:
+            return (0, 1, 2, 3)
+        tried = range(6) if item is not None else range(1)
+        arrays = [[item(0, j) for j in range(n)] if item else [] for n in tried]
+        ok = self.p.probe(self.q, col, arrays, checks)
+        allowed = tuple(n for n, good in zip(tried, ok, strict=True) if good)
+        return tuple(n for n in allowed if n <= 3) or allowed[:1] or (0, 1, 2, 3)
 
     def range_of(self, col: Column) -> Gen | None:
         """[lower, upper) ranges: the lower bound from the element type's usual generator.

@@ -481,3 +481,40 @@ def test_checks_on_the_difference_between_two_columns(db: str) -> None:
                       " AND max(ends_at - starts_at) <= interval '8 hours' FROM visits") is True  # fmt: skip
     assert scalar(db, "SELECT count(DISTINCT ends_at - starts_at) FROM visits") > 100  # type: ignore[operator]
     assert scalar(db, "SELECT min(b - a) FROM spans") == 11
+
+
+def test_checks_devenv_cannot_read_are_checked_by_the_database(db: str) -> None:
+    """Single-column CHECKs the parser does not model: the server filters the values drawn."""
+    apply_sql(
+        db,
+        "create table items (id serial primary key,"
+        " data jsonb not null check (jsonb_typeof(data) = 'object'),"
+        " tags text[] not null check (array_length(tags, 1) > 0),"
+        " labels text[] check (cardinality(labels) <= 2),"
+        " qty int not null check (qty % 5 = 0),"
+        " sku text not null check (sku = upper(sku)),"
+        " title text not null check (length(trim(title)) > 3))",
+    )
+    report = run_seed(db, definitions_dir=None, scale="medium", seed=12)
+    assert scalar(db, "SELECT count(*) FROM items") == 1000
+    assert scalar(db, "SELECT count(DISTINCT qty) FROM items") > 2  # type: ignore[operator]
+    assert scalar(db, "SELECT bool_and(sku = upper(sku)) AND count(DISTINCT sku) > 50 FROM items")
+    assert scalar(db, "SELECT min(array_length(tags, 1)) || '-' || max(cardinality(labels))"
+                      " FROM items") == "1-2"  # fmt: skip
+    assert not [note for note in report.notes if "not understood" in note]
+
+    # Unique text made from the row number takes a form that passes (here letter codes, as no
+    # usual value passes), and a value that cannot pass is named before anything is loaded.
+    apply_sql(db, "create table codes (id serial primary key,"
+                  " code text not null unique check (strpos(code, '-') + strpos(code, ' ') = 0))")  # fmt: skip
+    run_seed(db, definitions_dir=None, scale="small", seed=12)
+    assert scalar(
+        db, "SELECT count(DISTINCT code) = 100 AND bool_and(code ~ '^[A-Z]+$') FROM codes"
+    )
+    apply_sql(db, "create table stamps (id serial primary key,"
+                  " at timestamptz not null check (extract(year from at) = 1999))")  # fmt: skip
+    with pytest.raises(SeedError, match=r"table public\.stamps, column at: none of the values "
+                       r"devenv makes passes CHECK stamps_at_check") as failure:  # fmt: skip
+        run_seed(db, definitions_dir=None, scale="small", seed=12)
+    assert 'sql = "..."' in failure.value.hint
+    assert scalar(db, "SELECT count(*) FROM codes") == 100  # the previous seed's, untouched
