@@ -9,6 +9,7 @@ from devenv.errors import SeedError
 from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation, analyse, columns_in
 from devenv.seeding.definitions import ColumnDef
+from devenv.seeding.derived import sample_rows
 from devenv.seeding.gens import (
     ConstGen,
     ForeignGen,
@@ -338,11 +339,10 @@ class TableBuilder(SpecialColumns):
         return kept, weights
 
     def _sample_passes(self, name: str, gen: Gen, rows: int) -> None:
-        """A column not drawn from a pool, under a CHECK devenv cannot read: check 256 rows."""
+        """A column not drawn from a pool, under a CHECK devenv cannot read: check a sample."""
         assert self.p.probe is not None
         col = self.table.column(name)
-        sample = sorted({0, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 256))))
-        values = [v for v in (gen.at(r) for r in sample if r < rows) if v is not None]
+        values = [v for v in map(gen.at, sample_rows(rows)) if v is not None] if rows else []
         ok = self.p.probe(self.q, col, values, self.probes[name]) if values else []
         if not all(ok):
             bad = values[ok.index(False)]

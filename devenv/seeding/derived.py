@@ -44,6 +44,12 @@ _OFFSETS = {"updated_at": ("0s", "90d"), "ends_at": ("15m", "3h"), "due_on": ("0
 _CLEAN: dict[str, str] = {}
 
 
+def sample_rows(rows: int) -> list[int]:
+    """Rows to try a generator on: the first ones, the last one and about 200 between."""
+    picked = {0, 9, 99, rows - 1} | set(range(0, rows, max(1, rows // 200)))
+    return sorted(r for r in picked if 0 <= r < max(rows, 1))
+
+
 def _padded(width: int, row: int) -> str:
     """The row number (from 1), zero-padded to `width` digits."""
     return f"{row + 1:0{width}d}"
@@ -157,8 +163,8 @@ class DerivedColumns:
         """Text made unique by a row-number suffix (the base comes from the usual generator).
 
         A column too short for that (under SHORT_TEXT characters) gets a code of capital letters
-        instead, a different one for each row. A column whose CHECK asks for a pattern gets the
-        first of several forms whose values match it.
+        instead, a different one for each row. A column under a pattern CHECK, or a CHECK only
+        the database can evaluate, gets the first of several forms whose values pass it.
         """
         rule = infer(self.table.name, col.name, col.type)
         cdef = self.defs.get(col.name)
@@ -232,12 +238,11 @@ class DerivedColumns:
     def _all_match(
         self, col: Column, gen: Gen, patterns: list[str], limit: int | None, rows: int
     ) -> bool:
-        """Whether a sample of rows (the first, last and 200 between) all fit.
+        """Whether a sample of rows (`sample_rows`) all fit.
 
         That is the length, the patterns, and the CHECKs only the database can evaluate.
         """
-        sample = {0, 9, 99, max(rows - 1, 0)} | set(range(0, rows, max(1, rows // 200)))
-        values = [gen.at(row) for row in sorted(r for r in sample if r < max(rows, 1))]
+        values = [gen.at(row) for row in sample_rows(rows)]
         for value in values:
             if limit is not None and len(value) > limit:
                 return False
