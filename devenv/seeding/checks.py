@@ -68,13 +68,21 @@ def analyse(checks: list[tuple[str, str]], *, value_column: str | None = None) -
             _apply(node, facts)
         except Unsupported:
             facts.unsupported.append(name)
-            if value_column is None:
-                facts.unread.append((name, definition))
+            if value_column is not None:  # a domain's CHECK, about VALUE: about the column here
+                definition = _WORDS.sub(lambda m: _value_to(m, value_column), definition)
+            facts.unread.append((name, definition))
     facts.relations = merged(facts.relations)
     return facts
 
 
 _WORDS = re.compile(r"""'(?:[^']|'')*'|"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*)""")
+
+
+def _value_to(match: re.Match[str], column: str) -> str:
+    """The column, quoted, for the word VALUE; anything else as it was."""
+    if match[2] is not None and match[2].upper() == "VALUE":
+        return '"' + column.replace('"', '""') + '"'
+    return match[0]
 
 
 def columns_in(definition: str, names: set[str]) -> set[str]:

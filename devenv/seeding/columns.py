@@ -86,10 +86,7 @@ class TableBuilder(SpecialColumns):
                     [(f"{col.type.name} check", e) for e in col.type.checks], value_column=col.name
                 )
                 facts.columns.setdefault(col.name, domain.columns.get(col.name, ColumnRules()))
-                self.p.notes.extend(
-                    f"{self.q}: CHECK {name} is not understood; values are not shaped by it"
-                    for name in domain.unsupported
-                )
+                facts.unread += domain.unread
         relations = list(facts.relations)
         seen = {(r.small, r.large) for r in relations}
         for small, large in IMPLIED:

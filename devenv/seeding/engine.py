@@ -198,10 +198,10 @@ def _probe(
 ) -> list[bool]:
     """Which values pass every CHECK: the database evaluates them on a scratch copy.
 
-    The values go into a temporary table with the column's name and type, in a savepoint that
-    is rolled back, so nothing of it stays.
+    The values go into a temporary table with the column's name and type (a domain's base type,
+    so only the table's CHECKs apply), in a savepoint that is rolled back: nothing of it stays.
     """
-    kind = conn.execute("SELECT format_type(%s, NULL)", [column.type.oid]).fetchone()
+    kind = conn.execute(_BASE_TYPE, [column.type.oid]).fetchone()
     assert kind is not None
     name, ordinal = sql.Identifier(column.name), sql.Identifier("devenv_probe_row")
     failed: set[int] = set()
@@ -213,9 +213,10 @@ def _probe(
                     ordinal, name, sql.SQL(kind[0])
                 )
             )
-            with conn.cursor().copy(
-                sql.SQL("COPY devenv_probe FROM STDIN WITH (FORMAT binary)")
-            ) as copy:
+            with (
+                conn.cursor() as cur,
+                cur.copy(sql.SQL("COPY devenv_probe FROM STDIN WITH (FORMAT binary)")) as copy,
+            ):
                 copy.write(HEADER)
                 for i, value in enumerate(values):
                     copy.write(b"\x00\x02\x00\x00\x00\x04" + i.to_bytes(4, "big") + enc(value))
@@ -237,6 +238,14 @@ def _probe(
 
 
 _CHECK = re.compile(r"^CHECK |( NOT VALID| NO INHERIT)+$")
+# A type, or the type a domain (of a domain...) is based on, as SQL.
+_BASE_TYPE = """
+WITH RECURSIVE t(oid, base) AS (
+    SELECT oid, typbasetype FROM pg_type WHERE oid = %s
+    UNION ALL SELECT p.oid, p.typbasetype FROM pg_type p JOIN t ON p.oid = t.base
+)
+SELECT format_type(oid, NULL) FROM t WHERE base = 0
+"""
 
 
 def _kept_rows(

@@ -487,7 +487,8 @@ def test_checks_devenv_cannot_read_are_checked_by_the_database(db: str) -> None:
     """Single-column CHECKs the parser does not model: the server filters the values drawn."""
     apply_sql(
         db,
-        "create table items (id serial primary key,"
+        "create domain sku_code as text check (value = upper(value) and value <> '');"
+        "create table items (id serial primary key, code sku_code not null,"
         " data jsonb not null check (jsonb_typeof(data) = 'object'),"
         " tags text[] not null check (array_length(tags, 1) > 0),"
         " labels text[] check (cardinality(labels) <= 2),"
@@ -499,6 +500,7 @@ def test_checks_devenv_cannot_read_are_checked_by_the_database(db: str) -> None:
     assert scalar(db, "SELECT count(*) FROM items") == 1000
     assert scalar(db, "SELECT count(DISTINCT qty) FROM items") > 2  # type: ignore[operator]
     assert scalar(db, "SELECT bool_and(sku = upper(sku)) AND count(DISTINCT sku) > 50 FROM items")
+    assert scalar(db, "SELECT bool_and(code = upper(code)) FROM items") is True
     assert scalar(db, "SELECT min(array_length(tags, 1)) || '-' || max(cardinality(labels))"
                       " FROM items") == "1-2"  # fmt: skip
     assert not [note for note in report.notes if "not understood" in note]
