@@ -49,7 +49,7 @@ class CheckFacts:
     columns: dict[str, ColumnRules] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
-    # The not understood table CHECKs themselves: (name, definition).
+    # The CHECKs not understood: (name, definition), a domain's about the column, not VALUE.
     unread: list[tuple[str, str]] = field(default_factory=list)
 
     def rules(self, column: str) -> ColumnRules:
@@ -71,7 +71,7 @@ def analyse(checks: list[tuple[str, str]], *, value_column: str | None = None) -
             if value_column is not None:  # a domain's CHECK, about VALUE: about the column here
                 definition = _WORDS.sub(lambda m: _value_to(m, value_column), definition)
             facts.unread.append((name, definition))
-    facts.relations = merged(facts.relations)
+    facts.relations = _merged(facts.relations)
     return facts
 
 
@@ -162,12 +162,10 @@ def _apply_compare(op: str, left: Node, right: Node, facts: CheckFacts) -> None:
         op, left, right = _FLIP.get(op, op), right, left
     if left[0] == "col" and right[0] == "col":
         _apply_relation(op, left[1], right[1], facts)
-    elif left[0] == "col" and _column_plus(right) is not None:
-        small, gap = _column_plus(right)  # type: ignore[misc]
-        _apply_gap(op, small, left[1], gap, facts)
-    elif left[0] == "lit" and _column_minus(right) is not None:
-        large, small = _column_minus(right)  # type: ignore[misc]
-        _apply_gap(_FLIP[op], small, large, str(left[1]), facts)
+    elif left[0] == "col" and (plus := _column_plus(right)) is not None:
+        _apply_gap(op, plus[0], left[1], plus[1], facts)
+    elif left[0] == "lit" and (minus := _column_minus(right)) is not None:
+        _apply_gap(_FLIP[op], minus[1], minus[0], str(left[1]), facts)
     elif left[0] == "col" and right[0] == "lit" and right[1] is not None:
         _apply_bound(facts.rules(left[1]), op, str(right[1]))
     elif left[0] == "func" and right[0] == "lit" and len(left[2]) == 1 and left[2][0][0] == "col":
@@ -186,7 +184,9 @@ def _column_plus(node: Node) -> tuple[str, str] | None:
     if a[0] != "col" or b[0] != "lit" or b[1] is None:
         return None
     literal = str(b[1])
-    return a[1], literal if node[1] == "+" else "-" + literal
+    if node[1] == "-":
+        literal = literal[1:] if literal.startswith("-") else "-" + literal
+    return a[1], literal
 
 
 def _column_minus(node: Node) -> tuple[str, str] | None:
@@ -206,7 +206,7 @@ def _apply_gap(op: str, small: str, large: str, gap: str, facts: CheckFacts) -> 
         raise Unsupported("difference")
 
 
-def merged(relations: list[Relation]) -> list[Relation]:
+def _merged(relations: list[Relation]) -> list[Relation]:
     """One relation per (small, large) pair, with every requirement the CHECKs made of it."""
     out: dict[tuple[str, str], Relation] = {}
     for r in relations:
