@@ -268,27 +268,8 @@ class SpecialColumns(DerivedColumns):
         Under a CHECK devenv cannot read (`array_length(tags, 1) > 0`, `cardinality(x) <= 2`),
         the database says which lengths pass.
         """
-        element = col.type.element
-        assert element is not None
-        rule = infer(self.table.name, col.name, element)
         count = key_int(self.p.key(self.q, col.name, stream="array"))
-        item: Callable[[int, int], Any] | None = None
-        if element.base == "uuid":  # distinct UUIDs: element j of row r is UUID number 4r + j
-            ids = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
-            item = lambda r, j: ids.at(r * 4 + j)  # noqa: E731
-        elif element.base == "enum" or (
-            rule is not None and rule.provider not in providers.SPECIAL
-        ):
-            if element.base == "enum":
-                values: list[Any] = list(element.labels) or [None]
-            else:
-                assert rule is not None
-                made = providers.build(
-                    rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor
-                )
-                values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
-            table, last = build_table(values, encoder(element)), TABLE_SIZE - 1
-            item = lambda r, j: table.value(mix(count, r * 4 + j) & last)  # noqa: E731
+        item = self._element(col, count)
         lengths = self._array_lengths(col, item)
         if item is None or lengths == (0,):
             return ConstGen(col.name, encoder(col.type), [])
@@ -298,6 +279,26 @@ class SpecialColumns(DerivedColumns):
             encoder(col.type),
             lambda r: [make(r, j) for j in range(lengths[mix(count, r) % len(lengths)])],
         )
+
+    def _element(self, col: Column, count: int) -> Callable[[int, int], Any] | None:
+        """Element j of row r's array; None when devenv makes no values of the element type."""
+        element = col.type.element
+        assert element is not None
+        if element.base == "uuid":  # distinct UUIDs: element j of row r is UUID number 4r + j
+            ids = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
+            return lambda r, j: ids.at(r * 4 + j)
+        if element.base == "enum":
+            values: list[Any] = list(element.labels) or [None]
+        else:
+            rule = infer(self.table.name, col.name, element)
+            if rule is None or rule.provider in providers.SPECIAL:
+                return None
+            made = providers.build(
+                rule.provider, rule.args, self.p.rnd(rule.provider), self.p.anchor
+            )
+            values = fit(list(made.values), None, ColumnRules(), element)[0] or [None]
+        table, last = build_table(values, encoder(element)), TABLE_SIZE - 1
+        return lambda r, j: table.value(mix(count, r * 4 + j) & last)
 
     def _array_lengths(
         self, col: Column, item: Callable[[int, int], Any] | None
