@@ -390,7 +390,7 @@ def _copy_table(
             if progress is not None:
                 progress(table.name, done, table.rows)
 
-    kept = {
+    defaults = {
         cdef.column: _guard_sql(
             cdef, partial(sink.swap_default, table.name, cdef.column, cdef.spec["sql"])
         )
@@ -407,7 +407,7 @@ def _copy_table(
         )
     elif progress is not None:
         progress(table.name, 0, 0)
-    for column, default in kept.items():
+    for column, default in defaults.items():
         _guard(table.name, partial(sink.swap_default, table.name, column, default))
     return TableReport(table.name, table.rows, time.perf_counter() - began)
 
