@@ -59,11 +59,15 @@ class TableBuilder(SpecialColumns):
         self.rules, relations, unread = self._facts()
         # CHECKs of one column devenv cannot read: the database sorts out the values that fail.
         self.probes: dict[str, list[tuple[str, str]]] = {}
+        # Those over several columns: a sample of rows is checked once every column is built.
+        self.row_checks: list[tuple[tuple[str, str], tuple[str, ...]]] = []
         names = {c.name for c in self.table.columns}
         for check in unread:
             used = columns_in(check[1], names)
             if len(used) == 1 and planner.probe is not None:
                 self.probes.setdefault(used.pop(), []).append(check)
+            elif used and planner.probe is not None:
+                self.row_checks.append((check, tuple(sorted(used))))
             else:
                 planner.notes.append(
                     f"{q}: CHECK {check[0]} is not understood; values are not shaped by it"
@@ -130,6 +134,8 @@ class TableBuilder(SpecialColumns):
             gen = self.gens.get(name)
             if gen is not None and not isinstance(gen, PoolGen):
                 self._sample_passes(name, gen, rows)
+        for check, used in self.row_checks:
+            self._rows_pass(check, used, rows)
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
         sql = tuple(d for d in self.defs.values() if d.kind == "sql")
@@ -314,13 +320,13 @@ class TableBuilder(SpecialColumns):
     ) -> tuple[list[Any], list[float] | None]:
         """Keep the values (and their weights) that pass the CHECKs devenv cannot read."""
         assert self.p.probe is not None
-        ok = self.p.probe(self.q, col, values, checks)
+        ok = self.passes(col, values, checks)
         for case in (str.upper, str.lower) if family(col.type) == "text" else ():
             if any(ok):
                 break
             values = list(dict.fromkeys(case(v) for v in values))  # CHECK (code = upper(code))
             weights = None
-            ok = self.p.probe(self.q, col, values, checks)
+            ok = self.passes(col, values, checks)
         if not any(ok):
             names = ", ".join(name for name, _ in checks)
             raise self.error(
@@ -340,7 +346,7 @@ class TableBuilder(SpecialColumns):
         assert self.p.probe is not None
         col = self.table.column(name)
         values = [v for v in map(gen.at, sample_rows(rows)) if v is not None] if rows else []
-        ok = self.p.probe(self.q, col, values, self.probes[name]) if values else []
+        ok = self.passes(col, values, self.probes[name])
         if not all(ok):
             bad = values[ok.index(False)]
             names = ", ".join(check for check, _ in self.probes[name])
@@ -350,6 +356,38 @@ class TableBuilder(SpecialColumns):
                 hint=f"Give {self.table.name}.{name} choices or a template in seeds/ whose "
                 'values pass it, or let the database make them: { sql = "..." }.',
             )
+
+    def _rows_pass(self, check: tuple[str, str], used: tuple[str, ...], rows: int) -> None:
+        """A CHECK over several columns devenv cannot read: the database checks sampled rows.
+
+        Rows that break it are an error before anything is loaded; otherwise a note says the
+        CHECK was only sampled.
+        """
+        assert self.p.probe is not None
+        name = check[0]
+        if not rows or any(c not in self.gens for c in used):  # the database fills one of them
+            self.p.notes.append(
+                f"{self.q}: CHECK {name} is not understood; values are not shaped by it"
+            )
+            return
+        cols = [self.table.column(c) for c in used]
+        sample = [tuple(self.gens[c].at(r) for c in used) for r in sample_rows(rows)]
+        ok = self.p.probe(self.q, cols, sample, [check])
+        if all(ok):
+            self.p.notes.append(
+                f"{self.q}: CHECK {name} is not understood; {len(sample)} sampled rows pass it"
+            )
+            return
+        bad = sample[ok.index(False)]
+        shown = ", ".join(
+            f"{c.name} = {display(v, c.type)!r}" for c, v in zip(cols, bad, strict=True)
+        )
+        raise SeedError(
+            f"table {self.q}: rows devenv makes break CHECK {name}, which it cannot read "
+            f"(for instance {shown})",
+            hint=f"Shape {', '.join(used)} in seeds/ so that rows pass it (choices, range, "
+            'template, after), or let the database make one of them: { sql = "..." }.',
+        )
 
     def offset(self, col: Column, relation: Relation, cdef: ColumnDef | None) -> Gen:
         """`col` = base column + a positive step, so CHECK (base < col) always holds."""

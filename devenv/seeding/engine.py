@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import struct
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -192,49 +193,53 @@ def _plan(
 def _probe(
     conn: psycopg.Connection[Any],
     table: str,
-    column: Column,
-    values: list[Any],
+    columns: list[Column],
+    rows: list[tuple[Any, ...]],
     checks: list[tuple[str, str]],
 ) -> list[bool]:
-    """Which values pass every CHECK: the database evaluates them on a scratch copy.
+    """Which rows pass every CHECK: the database evaluates them on a scratch copy.
 
-    The values go into a temporary table with the column's name and type (a domain's base type,
+    The rows go into a temporary table with the columns' names and types (a domain's base type,
     so only the table's CHECKs apply), in a savepoint that is rolled back: nothing of it stays.
     """
-    kind = conn.execute(_BASE_TYPE, [column.type.oid]).fetchone()
-    assert kind is not None
-    name, ordinal = sql.Identifier(column.name), sql.Identifier("devenv_probe_row")
+    if not rows:
+        return []
+    ordinal = sql.Identifier("devenv_probe_row")
+    fields = [ordinal + sql.SQL(" int")]
+    for column in columns:
+        kind = conn.execute(_BASE_TYPE, [column.type.oid]).fetchone()
+        assert kind is not None
+        fields.append(sql.SQL("{} {}").format(sql.Identifier(column.name), sql.SQL(kind[0])))
+    codecs = [encoder(column.type) for column in columns]
+    head = struct.pack("!hi", len(columns) + 1, 4)
     failed: set[int] = set()
-    enc = encoder(column.type)
     try:
         with conn.transaction(force_rollback=True):
             conn.execute(
-                sql.SQL("CREATE TEMP TABLE devenv_probe ({} int, {} {})").format(
-                    ordinal, name, sql.SQL(kind[0])
-                )
+                sql.SQL("CREATE TEMP TABLE devenv_probe ({})").format(sql.SQL(", ").join(fields))
             )
             with (
                 conn.cursor() as cur,
                 cur.copy(sql.SQL("COPY devenv_probe FROM STDIN WITH (FORMAT binary)")) as copy,
             ):
                 copy.write(HEADER)
-                for i, value in enumerate(values):
-                    copy.write(b"\x00\x02\x00\x00\x00\x04" + i.to_bytes(4, "big") + enc(value))
+                for i, row in enumerate(rows):
+                    values = b"".join(codec(v) for codec, v in zip(codecs, row, strict=True))
+                    copy.write(head + i.to_bytes(4, "big") + values)
                 copy.write(TRAILER)
             for _, definition in checks:
                 expression = _CHECK.sub("", definition)  # the server's own deparsed SQL
                 query = sql.SQL("SELECT {} FROM devenv_probe WHERE ({}) IS FALSE").format(
-                    ordinal,
-                    sql.SQL(expression),
+                    ordinal, sql.SQL(expression)
                 )
                 failed.update(row[0] for row in conn.execute(query))
     except psycopg.Error as exc:
         raise SeedError(
-            f"table {table}, column {column.name}: the database could not check devenv's values "
-            f"against CHECK {', '.join(n for n, _ in checks)}: {exc}",
+            f"table {table}, column {', '.join(c.name for c in columns)}: the database could not "
+            f"check devenv's values against CHECK {', '.join(n for n, _ in checks)}: {exc}",
             hint='Give the column choices or a template in seeds/, or { sql = "..." }.',
         ) from exc
-    return [i not in failed for i in range(len(values))]
+    return [i not in failed for i in range(len(rows))]
 
 
 _CHECK = re.compile(r"^CHECK |( NOT VALID| NO INHERIT)+$")

@@ -64,8 +64,8 @@ class Plan:
     unchecked: bool = False
 
 
-# (table, column, raw values, [(check name, definition)]) -> which values pass every CHECK.
-Probe = Callable[[str, Column, list[Any], list[tuple[str, str]]], list[bool]]
+# (table, columns, rows of raw values, [(check name, definition)]) -> which rows pass them all.
+Probe = Callable[[str, list[Column], list[tuple[Any, ...]], list[tuple[str, str]]], list[bool]]
 
 
 def _row_text(tdef: TableDef | None, column: str) -> bool:

@@ -309,7 +309,7 @@ class SpecialColumns(DerivedColumns):
             return (0, 1, 2, 3)
         tried = range(6) if item is not None else range(1)
         arrays = [[item(0, j) for j in range(n)] if item else [] for n in tried]
-        ok = self.p.probe(self.q, col, arrays, checks)
+        ok = self.passes(col, arrays, checks)
         allowed = tuple(n for n, good in zip(tried, ok, strict=True) if good)
         return tuple(n for n in allowed if n <= 3) or allowed[:1] or (0, 1, 2, 3)
 
