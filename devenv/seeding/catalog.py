@@ -43,7 +43,10 @@ ORDER BY a.attrelid, a.attnum
 
 _CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, con.confkey,
-       pg_get_constraintdef(con.oid)
+       pg_get_constraintdef(con.oid),
+       con.contype = 'x' AND NOT EXISTS (
+           SELECT 1 FROM unnest(con.conexclop) AS x(op) JOIN pg_operator o ON o.oid = x.op
+           WHERE o.oprname <> '=')
 FROM pg_constraint con
 WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY con.conrelid, con.conname
@@ -298,7 +301,7 @@ def _table_constraints(
     fks: list[ForeignKey] = []
     checks: list[Check] = []
     exclusions: list[tuple[str, ...]] = []
-    for rel, name, kind, key, frel, fkey, definition in constraints:
+    for rel, name, kind, key, frel, fkey, definition, equal_only in constraints:
         if rel != oid:
             continue
         if kind in ("p", "u"):
@@ -312,6 +315,9 @@ def _table_constraints(
             )
         elif kind == "c":
             checks.append(Check(name, definition))
+        elif kind == "x" and equal_only and all(k > 0 for k in key):
+            # EXCLUDE (a WITH =, b WITH =) is a unique key by another name.
+            uniques.append(UniqueKey(name, tuple(cols[k] for k in key)))
         elif kind == "x":
             exclusions.append(tuple(cols[k] for k in key if k > 0))
     for rel, name, has_expr, keys in indexes:

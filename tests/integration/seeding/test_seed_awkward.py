@@ -260,6 +260,7 @@ create table bookings (
     during tstzrange not null,
     exclude using gist (during with &&)
 );
+create table tickets (id serial primary key, code text not null, exclude using btree (code with =));
 """
 
 
@@ -294,6 +295,8 @@ def test_ranges_bit_strings_char_and_macaddr(db: str, tmp_path: Path) -> None:
     run_seed(db, definitions_dir=None, scale="medium", seed=4)
     assert table_rows(db, "slots", limit=100) == first
     assert scalar(db, "SELECT count(*) FROM slots") == 1000
+    # EXCLUDE (code WITH =) is a unique key by another name.
+    assert scalar(db, "SELECT count(DISTINCT code) || ' ' || count(*) FROM tickets") == "1000 1000"
 
     # The same seed gives the same data with one worker or two (large: above 20,000 rows).
     run_seed(db, definitions_dir=None, scale="large", seed=4, workers=1)
