@@ -199,8 +199,9 @@ def _literals(text: str) -> list[str]:
 def _longest_run(spans: list[tuple[str, str]]) -> tuple[str, str]:
     """[FROM, TO) of the longest chain of partitions where one's TO is the next one's FROM."""
     after = {low: high for low, high in spans}
+    ends = set(after.values())
     best: tuple[int, str, str] = (0, "MINVALUE", "MAXVALUE")
-    for start in (low for low, _ in spans if low not in {high for _, high in spans}):
+    for start in (low for low in after if low not in ends):
         end, length = start, 0
         while end in after and length <= len(spans):
             end, length = after[end], length + 1

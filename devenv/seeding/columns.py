@@ -59,6 +59,7 @@ class TableBuilder(SpecialColumns):
         self.rules, relations, unread = self._facts()
         # CHECKs of one column devenv cannot read: the database sorts out the values that fail.
         self.probes: dict[str, list[tuple[str, str]]] = {}
+        self.checked: set[str] = set()
         # Those over several columns: a sample of rows is checked once every column is built.
         self.row_checks: list[tuple[tuple[str, str], tuple[str, ...]]] = []
         names = {c.name for c in self.table.columns}
@@ -130,7 +131,7 @@ class TableBuilder(SpecialColumns):
             self._column(col)
         match = next((k.columns for k in self.table.uniques if k.primary), ())
         rows = self.p.count(self.q)
-        for name in self.probes:
+        for name in [n for n in self.probes if n not in self.checked]:
             gen = self.gens.get(name)
             if gen is not None and not isinstance(gen, PoolGen):
                 self._sample_passes(name, gen, rows)

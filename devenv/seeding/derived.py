@@ -92,6 +92,8 @@ class DerivedColumns:
     objects: ObjectSpec | None
     defs: dict[str, ColumnDef]
     probes: dict[str, list[tuple[str, str]]]
+    # Columns whose values the database has already checked against `probes`.
+    checked: set[str]
 
     def error(self, column: str, problem: str, hint: str = "") -> SeedError:
         """Build an error about `column` (TableBuilder names the definition file)."""
@@ -211,6 +213,7 @@ class DerivedColumns:
                 failure = failure or exc
                 continue
             if self._all_match(col, gen, rules.patterns, limit, rows):
+                self.checked.add(col.name)
                 return gen
         wanted = repr(rules.patterns[0]) if rules.patterns else "its CHECK"
         raise self.error(

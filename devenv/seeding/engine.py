@@ -186,12 +186,13 @@ def _plan(
         )
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
     planner = Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept)
-    planner.probe = partial(_probe, conn)
+    planner.probe = partial(_probe, conn, {})
     return make_plan(planner)
 
 
 def _probe(
     conn: psycopg.Connection[Any],
+    types: dict[int, str],
     table: str,
     columns: list[Column],
     rows: list[tuple[Any, ...]],
@@ -201,15 +202,19 @@ def _probe(
 
     The rows go into a temporary table with the columns' names and types (a domain's base type,
     so only the table's CHECKs apply), in a savepoint that is rolled back: nothing of it stays.
+    `types` keeps the type names looked up, for the seed's later probes.
     """
     if not rows:
         return []
     ordinal = sql.Identifier("devenv_probe_row")
     fields = [ordinal + sql.SQL(" int")]
     for column in columns:
-        kind = conn.execute(_BASE_TYPE, [column.type.oid]).fetchone()
-        assert kind is not None
-        fields.append(sql.SQL("{} {}").format(sql.Identifier(column.name), sql.SQL(kind[0])))
+        if column.type.oid not in types:
+            kind = conn.execute(_BASE_TYPE, [column.type.oid]).fetchone()
+            assert kind is not None
+            types[column.type.oid] = kind[0]
+        name = sql.Identifier(column.name)
+        fields.append(sql.SQL("{} {}").format(name, sql.SQL(types[column.type.oid])))
     codecs = [encoder(column.type) for column in columns]
     head = struct.pack("!hi", len(columns) + 1, 4)
     failed: set[int] = set()

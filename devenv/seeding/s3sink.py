@@ -124,7 +124,7 @@ class ObjectSink:
         self._raise_failure()
         return self.count
 
-    def prune(self, previous: set[tuple[str, str]], timeout: float = PRUNE_DEADLINE) -> Keys:
+    def prune(self, previous: Keys, timeout: float = PRUNE_DEADLINE) -> Keys:
         """After the commit: delete objects earlier seeds put that this seed does not use.
 
         Return those that went. Pruning is best effort: the seed is committed by then.
