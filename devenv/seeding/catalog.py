@@ -68,7 +68,8 @@ _TRIGGERS = """
 SELECT c.oid FROM pg_class c
 WHERE c.oid = ANY(%s) AND EXISTS (
     SELECT 1 FROM pg_trigger g
-    WHERE NOT g.tgisinternal AND g.tgrelid IN (SELECT relid FROM pg_partition_tree(c.oid)))
+    WHERE NOT g.tgisinternal
+      AND (g.tgrelid = c.oid OR g.tgrelid IN (SELECT relid FROM pg_partition_tree(c.oid))))
 """
 
 # The partitions of single-column RANGE and LIST partitioned tables, with their bounds.

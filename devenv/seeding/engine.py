@@ -316,9 +316,13 @@ def _load(
         held = frozenset(fk.name for t in plan.tables for fk in t.deferred.values())
         loaded: set[str] = set()
         reports = []
+        fired = False  # whether a table loaded so far has triggers, which may insert elsewhere
         for table in plan.tables:
             if uploads is not None:
                 uploads.check()
+            if fired:
+                _make_way(sink, plan, table, trusted=trusted)
+            fired = fired or table.triggers
             if trusted:
                 _before_copy(sink, table, loaded, held)
             reports.append(_copy_table(sink, table, chunks, progress))
@@ -337,6 +341,28 @@ def _load(
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
     return reports
+
+
+def _make_way(sink: PostgresSink, plan: Plan, table: TablePlan, *, trusted: bool) -> None:
+    """Delete rows that triggers on tables loaded earlier put into this one, before its COPY.
+
+    Supabase's `handle_new_user`, for one, inserts a profile for every new user. The seed
+    replaces them with its own rows, which its plan (and the tables after it) counts on.
+    """
+    if trusted:
+        sink.fire_triggers(fire=False)  # its children are empty: nothing to cascade to
+    cleared = 0
+
+    def clear() -> None:
+        nonlocal cleared
+        cleared = sink.clear(table.name)
+
+    _guard(table.name, clear)
+    if cleared:
+        plan.notes.append(
+            f"{table.name}: replaced {cleared:,} rows that triggers inserted"
+            " while earlier tables loaded"
+        )
 
 
 def _before_copy(

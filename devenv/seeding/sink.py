@@ -283,6 +283,10 @@ class PostgresSink:
                 copy.write(chunk)
             copy.write(TRAILER)
 
+    def clear(self, table: str) -> int:
+        """Delete what is already in a table (rows triggers put there); return how many."""
+        return self.conn.execute(sql.SQL("DELETE FROM {}").format(ident(table))).rowcount
+
     def swap_default(self, table: str, column: str, expression: str | None) -> str | None:
         """Set a column's DEFAULT (None drops it); return the one it had."""
         row = self.conn.execute(_DEFAULT, [ident(table).as_string(self.conn), column]).fetchone()

@@ -545,3 +545,31 @@ def test_checks_over_several_columns_devenv_cannot_read_are_sampled_first(db: st
     assert "public.boxes: CHECK boxes_check is not understood; 100 sampled rows pass it" in (
         report.notes
     )
+
+
+@pytest.mark.parametrize(("scale", "accounts"), [("small", 100), ("large", 25_000)])
+def test_rows_a_trigger_puts_into_a_seeded_table_make_way_for_the_seed(
+    db: str, scale: str, accounts: int
+) -> None:
+    """Supabase's handle_new_user: a trigger on the users table inserts each user's profile."""
+    apply_sql(
+        db,
+        "create table accounts (id uuid primary key default gen_random_uuid(),"
+        " email text not null unique, meta jsonb);"
+        "create table profiles (id uuid primary key references accounts (id) on delete cascade,"
+        " username text unique check (char_length(username) >= 3), full_name text);"
+        "create function new_account() returns trigger language plpgsql as"
+        " $$ begin insert into profiles (id, full_name) values (new.id, new.meta->>'name');"
+        " return new; end $$;"
+        "create trigger on_account_created after insert on accounts"
+        " for each row execute function new_account();",
+    )
+    report = run_seed(db, definitions_dir=None, scale=scale, seed=1)
+    assert scalar(db, "SELECT count(*) FROM accounts") == accounts
+    assert scalar(db, "SELECT count(*) FROM profiles") == accounts
+    # The seed's own rows: the trigger's have no username.
+    assert scalar(db, "SELECT count(username) FROM profiles") > accounts * 0.8  # type: ignore[operator]
+    assert set(fk_violations(db).values()) == {0}
+    assert f"public.profiles: replaced {accounts:,} rows that triggers inserted" in " ".join(
+        report.notes
+    )
