@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devenv.errors import SeedError
+from devenv.resources import resource_dir
 
 KINDS = (
     "provider",
@@ -124,6 +126,14 @@ def load(directory: Path | None) -> Definitions:
         exclude=tuple(settings.get("exclude", ())),
         anchor=settings.get("anchor"),
     )
+
+
+@functools.cache
+def supabase_defaults() -> dict[str, TableDef]:
+    """The shipped definitions for tables of Supabase's own schemas (seeds/supabase.toml)."""
+    path = resource_dir("seeds") / "supabase.toml"
+    tables = _mapping(path, "tables", _read(path).get("tables", {}))
+    return {name: _table(path, name, body) for name, body in tables.items()}
 
 
 def _read(path: Path) -> dict[str, Any]:

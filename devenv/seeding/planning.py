@@ -7,13 +7,19 @@ import logging
 import random
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from devenv.errors import SeedError
 from devenv.seeding import keys, scales
-from devenv.seeding.definitions import ColumnDef, Definitions, TableDef, definition_error
+from devenv.seeding.definitions import (
+    ColumnDef,
+    Definitions,
+    TableDef,
+    definition_error,
+    supabase_defaults,
+)
 from devenv.seeding.gens import Gen, ParentMap
 from devenv.seeding.model import Column, ForeignKey, Schema
 from devenv.seeding.rng import Draws, key_int, stream_key
@@ -128,6 +134,14 @@ class Planner:
                         tdef.source, name, column, f"no such column in {table.qualified}"
                     )
             out[table.qualified] = tdef
+        for name, shipped in supabase_defaults().items():
+            table = self.schema.find(name)
+            if table is None or table.qualified not in self.scope.order:
+                continue
+            own = out.get(table.qualified)
+            columns = {c: d for c, d in shipped.columns.items() if table.has_column(c)}
+            columns |= own.columns if own else {}
+            out[table.qualified] = replace(own or shipped, columns=columns)
         return out
 
     def _db_side(self, q: str) -> set[str]:
@@ -167,7 +181,9 @@ class Planner:
         tdef = self.tdefs.get(q)
         if tdef and tdef.per_parent:
             return int(self.group_cum(q, scale)[-1])
-        return scales.rows_at(tdef.rows if tdef else None, scale)
+        if tdef is None or tdef.rows is None:
+            return 0 if q in self.scope.emptied else scales.rows_at(None, scale)
+        return scales.rows_at(tdef.rows, scale)
 
     def capacity(self, q: str, scale: str) -> int:
         """Return the most rows the table's unique keys allow."""

@@ -35,6 +35,9 @@ class Scope:
     kept: tuple[str, ...]
     deferred: frozenset[tuple[str, str]]
     unchecked: frozenset[tuple[str, str]]
+    # Tables outside the configured schemas that reference seeded ones: their rows would point
+    # at replaced rows, so they are emptied, and filled only where seeds/ give them rows.
+    emptied: frozenset[str] = frozenset()
 
 
 def select(schema: Schema, defs: Definitions) -> Scope:
@@ -43,6 +46,7 @@ def select(schema: Schema, defs: Definitions) -> Scope:
     excluded |= {q for q, t in schema.tables.items() if t.name in MIGRATION_TABLES}
     seeded = {q for q, t in schema.tables.items() if t.schema in defs.schemas and q not in excluded}
     kept: set[str] = set()
+    emptied: set[str] = set()
     changed = True
     while changed:
         changed = False
@@ -60,10 +64,31 @@ def select(schema: Schema, defs: Definitions) -> Scope:
                                 "too."
                             ),
                         )
+                    log.info("emptying %s too: it references seeded table %s", q, fk.ref_table)
                     seeded.add(q)
+                    emptied.add(q)
                     changed = True
+    _fill_parents(schema, seeded, emptied)
     order, deferred, unchecked = load_order(schema, seeded)
-    return Scope(tuple(order), tuple(sorted(kept)), frozenset(deferred), frozenset(unchecked))
+    return Scope(
+        tuple(order),
+        tuple(sorted(kept)),
+        frozenset(deferred),
+        frozenset(unchecked),
+        frozenset(emptied),
+    )
+
+
+def _fill_parents(schema: Schema, seeded: set[str], emptied: set[str]) -> None:
+    """A table that other filled tables reference is filled too, though it was only a child."""
+    needed = True
+    while needed:
+        needed = False
+        for q in seeded - emptied:
+            for fk in schema.tables[q].foreign_keys:
+                if fk.ref_table in emptied:
+                    emptied.discard(fk.ref_table)
+                    needed = True
 
 
 def schema_name(schema: Schema, name: str) -> str:

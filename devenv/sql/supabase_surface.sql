@@ -116,7 +116,7 @@ grant all on auth.users to supabase_auth_admin, postgres;
 create table if not exists storage.buckets (
     id                  text primary key,
     name                text not null unique,
-    owner               uuid references auth.users (id),
+    owner               uuid,
     public              boolean default false,
     file_size_limit     bigint,
     allowed_mime_types  text[],
@@ -135,6 +135,9 @@ create table if not exists storage.objects (
     last_accessed_at  timestamptz default now(),
     unique (bucket_id, name)
 );
+-- Supabase's storage dropped the owner foreign keys to auth.users (its migration
+-- drop-owner-foreign-key): buckets outlive their creator, and seeding users leaves them be.
+alter table storage.buckets drop constraint if exists buckets_owner_fkey;
 alter table storage.buckets owner to supabase_storage_admin;
 alter table storage.objects owner to supabase_storage_admin;
 alter table storage.objects enable row level security;

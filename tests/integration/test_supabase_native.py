@@ -123,3 +123,43 @@ def test_supabase_cli_layout_migrations_apply_unchanged(
         assert conn.execute("select to_regclass('public.profiles') is not null").fetchone() == (
             True,
         )
+
+
+def test_the_supabase_quickstart_schema_seeds_users_gotrue_accepts_and_keeps_buckets(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    """Profiles made by a trigger on auth.users, a bucket made by a migration, no seeds/."""
+    (project / "devenv.toml").write_text('[supabase]\nenabled = true\n[seed]\nscale = "small"\n')
+    migrations = project / "migrations"
+    migrations.mkdir()
+    (migrations / "20240101120000_quickstart.sql").write_text(
+        "create table public.profiles (\n"
+        "  id uuid not null references auth.users on delete cascade primary key,\n"
+        "  username text unique, full_name text,\n"
+        "  constraint username_length check (char_length(username) >= 3));\n"
+        "create function public.handle_new_user() returns trigger set search_path = ''\n"
+        "as $$ begin insert into public.profiles (id, full_name)\n"
+        "  values (new.id, new.raw_user_meta_data->>'full_name'); return new; end;\n"
+        "$$ language plpgsql security definer;\n"
+        "create trigger on_auth_user_created after insert on auth.users\n"
+        "  for each row execute procedure public.handle_new_user();\n"
+        "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true);\n"
+    )
+    result = devenv(capsys, "up", "--runtime", "native", "-C", str(project))
+    assert result.code == 0, result.err
+    assert "public.profiles: replaced 100 rows that triggers inserted" in result.err
+    with psycopg.connect(env_local(project)["DATABASE_URL"]) as conn:
+        users = conn.execute(
+            "select count(*), count(*) filter (where aud = 'authenticated'"
+            " and role = 'authenticated' and email_confirmed_at >= created_at"
+            " and instance_id = '00000000-0000-0000-0000-000000000000'"
+            " and raw_app_meta_data ->> 'provider' = 'email' and confirmation_token = ''"
+            " and encrypted_password is null and email like '%@example.%')"
+            " from auth.users"
+        ).fetchone()
+        assert users == (100, 100)
+        assert conn.execute("select count(*), count(username) > 80 from profiles").fetchone() == (
+            100,
+            True,
+        )
+        assert conn.execute("select id from storage.buckets").fetchall() == [("avatars",)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from devenv.errors import SeedError, UnsafeTarget
 from devenv.seeding import run_seed, scale_names
 from devenv.seeding.columns import make_plan
-from devenv.seeding.definitions import Definitions
+from devenv.seeding.definitions import Definitions, load
 from devenv.seeding.model import Column, ForeignKey, PgType, Schema, Table, UniqueKey
 from devenv.seeding.planning import Planner
 from devenv.seeding.safety import check_database, check_endpoint, is_loopback
@@ -125,3 +127,76 @@ def test_s3_endpoints() -> None:
     check_endpoint("localhost:9000")
     with pytest.raises(UnsafeTarget):
         check_endpoint("s3.amazonaws.com")
+
+
+def test_children_outside_the_schemas_are_emptied_unless_a_filled_table_needs_them() -> None:
+    a = table("a")
+    log = table(
+        "log",
+        Column("a_id", INT, True),
+        fks=(ForeignKey("log_a", ("a_id",), "public.a", ("id",)),),
+        schema="audit",
+    )
+    note = table(
+        "note",
+        Column("a_id", INT, True),
+        fks=(ForeignKey("note_a", ("a_id",), "public.a", ("id",)),),
+        schema="audit",
+    )
+    pin = table(
+        "pin",
+        Column("note_id", INT, False),
+        fks=(ForeignKey("pin_note", ("note_id",), "audit.note", ("id",)),),
+    )
+    schema = Schema({t.qualified: t for t in (a, log, note, pin)})
+    scope = select(schema, Definitions())
+    assert set(scope.order) == {"public.a", "audit.log", "audit.note", "public.pin"}
+    assert scope.emptied == {"audit.log"}
+    plan = make_plan(Planner(schema, Definitions(), scope, seed=1, scale="small", kept_rows={}))
+    assert {t.name: t.rows for t in plan.tables} == {
+        "public.a": 100,
+        "audit.log": 0,
+        "audit.note": 100,
+        "public.pin": 100,
+    }
+
+
+def test_auth_users_gets_the_shipped_supabase_definitions_under_the_projects_own(
+    tmp_path: Path,
+) -> None:
+    uuid, tstz = PgType(2950, "uuid", "uuid"), PgType(1184, "timestamptz", "timestamptz")
+    users = Table(
+        "auth",
+        "users",
+        (
+            Column("id", uuid, True),
+            Column("aud", TEXT, False),
+            Column("role", TEXT, False),
+            Column("email", TEXT, False),
+            Column("created_at", tstz, False),
+            Column("email_confirmed_at", tstz, False),
+        ),
+        (UniqueKey("users_pkey", ("id",), primary=True),),
+    )
+    profiles = Table(
+        "public",
+        "profiles",
+        (Column("id", uuid, True),),
+        (UniqueKey("profiles_pkey", ("id",), primary=True),),
+        (ForeignKey("profiles_id", ("id",), "auth.users", ("id",)),),
+    )
+    schema = Schema({t.qualified: t for t in (users, profiles)})
+    (tmp_path / "seeds.toml").write_text(
+        '[tables."auth.users"]\nrows = 7\n[tables."auth.users".columns]\n'
+        'role = { constant = "staff" }\n'
+    )
+    defs = load(tmp_path)
+    plan = make_plan(Planner(schema, defs, select(schema, defs), seed=1, scale="small",
+                             kept_rows={}))  # fmt: skip
+    users_plan = next(t for t in plan.tables if t.name == "auth.users")
+    assert users_plan.rows == 7
+    rows = [{c: users_plan.gens[c].at(r) for c in ("aud", "role", "email")} for r in range(7)]
+    assert {(r["aud"], r["role"]) for r in rows} == {("authenticated", "staff")}
+    assert all(r["email"] for r in rows)  # never NULL, though the column allows it
+    first = users_plan.gens["created_at"].at(0)
+    assert users_plan.gens["email_confirmed_at"].at(0) > first
