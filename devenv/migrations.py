@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import psycopg
 
 from devenv.errors import MigrationError
 
+# Schemas the Supabase database surface makes; a migration using one needs `[supabase] enabled`.
+SUPABASE_SCHEMAS = frozenset({"auth", "storage", "extensions", "graphql_public", "realtime"})
 TRACKING_DDL = """
 create schema if not exists devenv;
 create table if not exists devenv.schema_migrations (
@@ -107,7 +110,14 @@ def _apply_one(conn: psycopg.Connection[tuple[object, ...]], migration: Migratio
                 (migration.version, migration.name, migration.checksum),
             )
     except psycopg.Error as exc:
+        hint = f"Fix {migration.path.name}, then run `devenv up` again; none of it was applied."
+        missing = re.search(r'schema "(\w+)" does not exist', str(exc))
+        if missing and missing.group(1) in SUPABASE_SCHEMAS:
+            hint = (
+                f"Schema {missing.group(1)} is Supabase's: set `[supabase] enabled = true` in "
+                "devenv.toml, then run `devenv up` again; none of the migration was applied."
+            )
         raise MigrationError(
             f"{migration.path} failed: {exc}".strip(),
-            hint=f"Fix {migration.path.name}, then run `devenv up` again; none of it was applied.",
+            hint=hint,
         ) from exc

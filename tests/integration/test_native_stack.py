@@ -269,6 +269,21 @@ def test_edited_migration_is_an_error_naming_the_file(
     assert f"Error: {first} was edited after it was applied" in result.err
 
 
+def test_a_migration_using_supabase_schemas_without_supabase_names_the_setting(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    up_example(capsys, project)
+    (project / "migrations" / "20990101000000_profiles.sql").write_text(
+        "create table profiles (id uuid primary key references auth.users);"
+    )
+    result = devenv(capsys, "up", "-C", str(project))
+    assert result.code == 10
+    assert 'failed: schema "auth" does not exist' in result.err
+    assert "Hint: Schema auth is Supabase's: set `[supabase] enabled = true` in devenv.toml" in (
+        result.err
+    )
+
+
 def test_new_migration_is_applied_by_the_next_up(
     capsys: pytest.CaptureFixture[str], project: Path
 ) -> None:
