@@ -25,7 +25,7 @@ from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
 from devenv.seeding.rng import Draws
-from devenv.seeding.rules import family, infer
+from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
@@ -94,12 +94,10 @@ class TableBuilder(SpecialColumns):
                 facts.unread += domain.unread
         relations = list(facts.relations)
         seen = {(r.small, r.large) for r in relations}
-        for small, large in IMPLIED:
-            if (
-                self.table.has_column(small)
-                and self.table.has_column(large)
-                and (small, large) not in seen
-            ):
+        named = {snake(c.name): c.name for c in self.table.columns}
+        for words in IMPLIED:
+            small, large = (named.get(w) for w in words)
+            if small and large and (small, large) not in seen:
                 relations.append(Relation(small, large, strict=False))
         return facts.columns, relations, facts.unread
 

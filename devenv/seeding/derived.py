@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import partial
 from itertools import cycle, islice
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from devenv.errors import SeedError
 from devenv.seeding import keys
@@ -29,7 +30,7 @@ from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.patterns import widths
 from devenv.seeding.rng import key_int, mix
-from devenv.seeding.rules import family, infer
+from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.shaping import bounds, max_length
 from devenv.seeding.uniques import LETTERS, SHORT_TEXT, letter_codes, text_capacity
 from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration, pg_interval
@@ -125,9 +126,7 @@ class DerivedColumns:
         if kind == "text":
             return self.unique_text(col)
         if kind == "uuid":
-            return UuidGen(
-                col.name, enc, keys.UuidStream(self.p.key(self.q, col.name, stream="unique"))
-            )
+            return self.uuids(col, "unique")
         if kind == "int":
             first: int = 1 if low is None or low <= 1 else int(low)
             return SeqGen(col.name, enc, first, 1)
@@ -161,6 +160,13 @@ class DerivedColumns:
             col.name, f"is in a unique key, but devenv cannot make {col.type.name} values distinct"
         )
 
+    def uuids(self, col: Column, stream: str) -> Gen:
+        """Distinct UUIDs, or their text form in a text column."""
+        uuids = keys.UuidStream(self.p.key(self.q, col.name, stream=stream))
+        if family(col.type) != "text":
+            return UuidGen(col.name, encoder(col.type), uuids)
+        return RowGen(col.name, encoder(col.type), lambda row: str(UUID(bytes=uuids.at(row))))
+
     def unique_text(self, col: Column) -> Gen:
         """Text made unique by a row-number suffix (the base comes from the usual generator).
 
@@ -174,6 +180,11 @@ class DerivedColumns:
             return self.email(col)
         rules = self.rules.get(col.name, ColumnRules())
         limit = max_length(rules, col.type)
+        checks = self.probes.get(col.name) if self.p.probe is not None else None
+        auto = cdef is None or cdef.kind == "auto"
+        uuid_fits = (limit is None or limit >= 36) and not rules.patterns and not checks
+        if auto and rule is not None and rule.provider == "uuid" and uuid_fits:
+            return self.uuids(col, "unique")
         shortest = 0
         for pattern in rules.patterns:
             low, high = widths(pattern)
@@ -188,7 +199,6 @@ class DerivedColumns:
                 hint=f"Give {self.table.name} fewer rows in seeds/, or allow longer text.",
             )
         key = self.p.key(self.q, col.name, stream="unique")
-        checks = self.probes.get(col.name) if self.p.probe is not None else None
         forms: list[Callable[[], Gen]] = []
         if limit is None or limit >= SHORT_TEXT:
             forms += [partial(self._suffixed, col, limit, sep) for sep in ("-", "_", ".")]
@@ -348,7 +358,8 @@ class DerivedColumns:
             step = DAY_US if kind == "date" else 1_000_000
             unit: Any = 1 if kind == "date" else step
             default_low, default_high = _OFFSETS.get(
-                col.name, {"date": ("0d", "30d"), "time": ("15m", "8h")}.get(kind, ("1h", "30d"))
+                snake(col.name),
+                {"date": ("0d", "30d"), "time": ("15m", "8h")}.get(kind, ("1h", "30d")),
             )
             try:
                 low = parse_duration(str(spec.get("min", default_low))) // step
@@ -391,7 +402,7 @@ class DerivedColumns:
         if self.objects is None:
             return set()
         cols = {self.objects.key_column} | {
-            c.name for c in self.table.columns if SIZE.match(c.name)
+            c.name for c in self.table.columns if SIZE.match(snake(c.name))
         }
         return cols | (
             {self.objects.content_type_column} if self.objects.content_type_column else set()
@@ -399,7 +410,7 @@ class DerivedColumns:
 
     def is_size_column(self, col: Column) -> bool:
         """Return True for the integer column that holds an object's size in bytes."""
-        return bool(SIZE.match(col.name)) and family(col.type) == "int"
+        return bool(SIZE.match(snake(col.name))) and family(col.type) == "int"
 
     def object_key(self, col: Column) -> Gen:
         """`<table>/<uuid>.<ext>`: unique, and the extension matches the content type."""

@@ -351,13 +351,7 @@ def _make_way(sink: PostgresSink, plan: Plan, table: TablePlan, *, trusted: bool
     """
     if trusted:
         sink.fire_triggers(fire=False)  # its children are empty: nothing to cascade to
-    cleared = 0
-
-    def clear() -> None:
-        nonlocal cleared
-        cleared = sink.clear(table.name)
-
-    _guard(table.name, clear)
+    cleared = _guard(table.name, partial(sink.clear, table.name))
     if cleared:
         plan.notes.append(
             f"{table.name}: replaced {cleared:,} rows that triggers inserted"
@@ -456,10 +450,10 @@ def _guard_sql(cdef: ColumnDef, action: Callable[[], str | None]) -> str | None:
         raise cdef.error(f"sql {cdef.spec['sql']!r} is not a valid DEFAULT: {exc}") from exc
 
 
-def _guard(table: str, action: Any) -> None:
+def _guard(table: str, action: Any) -> Any:
     """Run a database step; turn a database error into a SeedError naming the table."""
     try:
-        action()
+        return action()
     except psycopg.Error as exc:
         raise _failure(f"seeding {table}", exc) from exc
 

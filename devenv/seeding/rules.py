@@ -47,6 +47,12 @@ _FAMILIES = {
 }
 
 
+def snake(name: str) -> str:
+    """A name as lower snake_case words, as rules see it: createdAt and CreatedAt -> created_at."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name).lower()
+
+
 def family(pgtype: PgType) -> str:
     """Return the type family a rule's `types` refers to (`other` when none)."""
     return _FAMILIES.get(pgtype.base, "other")
@@ -97,8 +103,8 @@ def load_rules() -> tuple[Rule, ...]:
 
 
 def infer(table: str, column: str, pgtype: PgType) -> Rule | None:
-    """Return the first rule that matches the column, or None."""
-    kind = family(pgtype)
+    """Return the first rule that matches the column (camelCase names too), or None."""
+    kind, table, column = family(pgtype), snake(table), snake(column)
     for rule in load_rules():
         if rule.matches(table, column, kind):
             return rule

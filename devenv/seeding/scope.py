@@ -41,7 +41,11 @@ class Scope:
 
 
 def select(schema: Schema, defs: Definitions) -> Scope:
-    """Pick the seeded tables: the configured schemas, plus every table linked to them by a FK."""
+    """Pick the seeded tables: the configured schemas, plus every table linked to them by a FK.
+
+    Tables elsewhere that they reference are seeded; tables elsewhere that reference them are
+    emptied (`Scope.emptied`), unless a filled table references them in turn.
+    """
     excluded = {schema_name(schema, name) for name in defs.exclude}
     excluded |= {q for q, t in schema.tables.items() if t.name in MIGRATION_TABLES}
     seeded = {q for q, t in schema.tables.items() if t.schema in defs.schemas and q not in excluded}

@@ -15,11 +15,11 @@ from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import DerivedColumns
-from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen, UuidGen
+from devenv.seeding.gens import ConstGen, DerivedGen, ForeignGen, Gen, PoolGen, RowGen
 from devenv.seeding.model import Column, PgType
 from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
 from devenv.seeding.rng import Draws, key_int, mix
-from devenv.seeding.rules import family, infer
+from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.shaping import bounds, fit, max_length, range_values
 from devenv.seeding.values import coerce, display, encoder
 
@@ -70,8 +70,7 @@ class SpecialColumns(DerivedColumns):
         if name in providers.SPECIAL and args:
             raise self.error(col.name, f"provider {name!r} takes no args (given: {sorted(args)})")
         if name == "uuid":
-            stream = keys.UuidStream(self.p.key(self.q, col.name, stream="uuid"))
-            return UuidGen(col.name, encoder(col.type), stream)
+            return self.uuids(col, "uuid")
         if name == "email":
             return self.email(col)
         if name not in providers.names() and not name.startswith("faker."):
@@ -372,7 +371,7 @@ class SpecialColumns(DerivedColumns):
         """Find the column that holds object keys: an `object = true` override, else by name."""
         from devenv.seeding.planning import ObjectSpec
 
-        ct = next((c.name for c in self.table.columns if _CONTENT_TYPE.match(c.name)), None)
+        ct = next((c.name for c in self.table.columns if _CONTENT_TYPE.match(snake(c.name))), None)
         for name, cdef in self.defs.items():
             if cdef.kind == "object":
                 types, bucket = cdef.spec.get("content_type", ct), cdef.spec.get("bucket", "")
@@ -390,7 +389,7 @@ class SpecialColumns(DerivedColumns):
             return None
         for col in self.table.columns:
             if (
-                _OBJECT_KEY.search(col.name)
+                _OBJECT_KEY.search(snake(col.name))
                 and family(col.type) == "text"
                 and col.name not in self.defs
             ):

@@ -573,3 +573,30 @@ def test_rows_a_trigger_puts_into_a_seeded_table_make_way_for_the_seed(
     assert f"public.profiles: replaced {accounts:,} rows that triggers inserted" in " ".join(
         report.notes
     )
+
+
+def test_camel_case_names_and_text_ids_as_prisma_writes_them(db: str) -> None:
+    """Prisma: quoted camelCase columns, a text id the client fills, updatedAt without default."""
+    apply_sql(
+        db,
+        'create table "User" ("id" text not null primary key, "email" text not null unique,'
+        ' "firstName" text, "createdAt" timestamp(3) not null default current_timestamp,'
+        ' "updatedAt" timestamp(3) not null);'
+        'create table "Post" ("id" serial primary key, "authorId" text not null'
+        ' references "User" ("id"), "startsAt" timestamptz not null,'
+        ' "endsAt" timestamptz not null, "fileSize" integer);',
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=1)
+    ids = scalar(
+        db,
+        "SELECT count(*) FILTER (WHERE \"id\" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-'"
+        ' AND length("id") = 36) FROM "User"',
+    )
+    assert ids == 1000
+    # createdAt is written (not left to its default), and never after updatedAt.
+    assert scalar(db, 'SELECT count(DISTINCT "createdAt") > 100 FROM "User"') is True
+    assert scalar(db, 'SELECT count(*) FROM "User" WHERE "updatedAt" < "createdAt"') == 0
+    assert scalar(db, 'SELECT count(*) FROM "Post" WHERE "endsAt" <= "startsAt"') == 0
+    first_names = scalar(db, 'SELECT count(*) FROM "User" WHERE "firstName" ~ \'^[A-Z][a-z]+$\'')
+    assert first_names > 800  # type: ignore[operator]
+    assert set(fk_violations(db).values()) == {0}

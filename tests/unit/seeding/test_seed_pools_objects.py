@@ -13,7 +13,7 @@ from devenv.seeding import providers
 from devenv.seeding.model import PgType
 from devenv.seeding.objects import CONTENT_TYPES, extension, render
 from devenv.seeding.pools import TABLE_SIZE, build_table
-from devenv.seeding.rules import infer, load_rules
+from devenv.seeding.rules import infer, load_rules, snake
 from devenv.seeding.values import NULL, encoder
 
 TEXT = PgType(25, "text", "text")
@@ -91,6 +91,19 @@ def test_rules_infer_by_name_then_type() -> None:
     assert infer("t", "zzz", PgType(20, "bigint", "int8")).provider == "integer"  # type: ignore[union-attr]
     assert not infer("t", "zzz", TEXT).by_name  # type: ignore[union-attr]
     assert infer("t", "zzz", PgType(0, "point", "unsupported")) is None
+
+
+def test_rules_read_camel_case_names_as_words() -> None:
+    assert [snake(n) for n in ("createdAt", "CreatedAt", "userID", "HTTPStatus", "zip")] == [
+        "created_at",
+        "created_at",
+        "user_id",
+        "http_status",
+        "zip",
+    ]
+    assert infer("UserProfile", "firstName", TEXT).provider == "first_name"  # type: ignore[union-attr]
+    assert infer("Post", "updatedAt", PgType(1114, "timestamp", "timestamp")).by_name  # type: ignore[union-attr]
+    assert infer("User", "id", TEXT).provider == "uuid"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("content_type", CONTENT_TYPES)
