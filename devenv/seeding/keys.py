@@ -257,3 +257,49 @@ def group_map(cum: array[int]) -> ParentMap:
 def ordinal_in_group(cum: array[int]) -> Callable[[int], int]:
     """Return row -> its 1-based position among its parent's children (line numbers)."""
     return lambda row: row - cum[bisect_right(cum, row) - 1] + 1
+
+
+def shared_maps(
+    pick: Draws, parents: list[tuple[Draws, dict[tuple[object, ...], array[int]]]]
+) -> list[ParentMap] | None:
+    """Parents for foreign keys that share columns: each key of a row gets the same values there.
+
+    Such as tenant_id in the keys (tenant_id, customer_id) and (tenant_id, product_id).
+    Each parent table comes grouped by its shared values. A row draws one of the values that
+    every parent table has (`pick`), then a parent in each table's group (that key's draws).
+    Returns None when no value is in every parent table.
+    """
+    common = set(parents[0][1]).intersection(*(groups for _, groups in parents[1:]))
+    values = sorted(common, key=repr)
+    if not values:
+        return None
+    maps = []
+    for draws, groups in parents:
+        buckets = [groups[v] for v in values]
+
+        def index(row: int, draws: Draws = draws, buckets: list[array[int]] = buckets) -> int:
+            bucket = buckets[pick.at(row) % len(buckets)]
+            return bucket[draws.at(row) % len(bucket)]
+
+        def block(
+            start: int, n: int, draws: Draws = draws, buckets: list[array[int]] = buckets
+        ) -> list[int | None]:
+            chosen = [buckets[u % len(buckets)] for u in pick.block(start, n)]
+            return [b[u % len(b)] for b, u in zip(chosen, draws.block(start, n), strict=True)]
+
+        maps.append(ParentMap(index, block=block))
+    return maps
+
+
+def with_nulls(base: ParentMap, nulls: Draws, threshold: int) -> ParentMap:
+    """The same parents, but None for the share of rows whose null draw is below threshold."""
+
+    def index(row: int) -> int | None:
+        return None if nulls.at(row) < threshold else base.index(row)
+
+    def block(start: int, n: int) -> list[int | None]:
+        parents = base.indexes(start, n)
+        draws = nulls.block(start, n)
+        return [None if d < threshold else p for p, d in zip(parents, draws, strict=True)]
+
+    return ParentMap(index, block=block)

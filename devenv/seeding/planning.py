@@ -109,6 +109,7 @@ class Planner:
         self.notes: list[str] = []
         self.pool_cache: dict[Any, Any] = {}
         self._in_progress: set[tuple[str, str]] = set()
+        self._shared: dict[tuple[str, str], dict[str, ParentMap]] = {}
         # Asks the database which values pass CHECKs devenv cannot read (none: no database).
         self.probe: Probe | None = None
 
@@ -270,6 +271,14 @@ class Planner:
                     apart=fks[first].ref_table == fks[second].ref_table,
                 )
                 return pair[0] if fk.name == first else pair[1]
+        sharing = self._sharing(q, fk)
+        if sharing:
+            shared = self._shared_maps(q, sharing)[fk.name]
+            return (
+                shared
+                if nulls is None or not threshold
+                else keys.with_nulls(shared, nulls, threshold)
+            )
         if fk.ref_table in self.kept_rows:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
         small = (self.count(q, scale="small"), self.parent_count(fk, "small"))
@@ -277,6 +286,57 @@ class Planner:
             small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)
         return keys.random_map(draws, nulls, threshold, small, parents)
+
+    def _sharing(self, q: str, fk: ForeignKey) -> tuple[ForeignKey, ...]:
+        """The foreign keys of `q` that share a column with `fk` (it too), when they must agree.
+
+        Keys mapped their own way (children per parent, unique pairs, one-to-one, self
+        references) are left out.
+        """
+        plan, tdef = self.uniques[q], self.tdefs.get(q)
+        own = {tdef.per_parent["column"]} if tdef and tdef.per_parent else set()
+        special = {name for pair in plan.pairs for name in pair} | plan.one_to_one
+
+        def plain(f: ForeignKey) -> bool:
+            loaded = f.ref_table in self.scope.order or f.ref_table in self.kept_rows
+            return (
+                loaded and f.ref_table != q and f.name not in special and not own & set(f.columns)
+            )
+
+        if not plain(fk):
+            return ()
+        group = tuple(
+            f for f in self.schema.tables[q].foreign_keys
+            if plain(f) and (f.name == fk.name or set(f.columns) & set(fk.columns))
+        )  # fmt: skip
+        return group if len(group) > 1 else ()
+
+    def _shared_maps(self, q: str, group: tuple[ForeignKey, ...]) -> dict[str, ParentMap]:
+        """Parent maps for foreign keys sharing columns: made once for the whole group."""
+        names = ",".join(sorted(f.name for f in group))
+        made = self._shared.get((q, names))
+        if made is not None:
+            return made
+        shared = [c for c in group[0].columns if all(c in f.columns for f in group)]
+        parents = []
+        for f in group:
+            values = [self.value_at(f.ref_table, f.ref_columns[f.columns.index(c)]) for c in shared]
+            groups: dict[tuple[object, ...], array[int]] = {}
+            for p in range(self.parent_count(f, self.scale)):
+                groups.setdefault(tuple(v(p) for v in values), array("q")).append(p)
+            parents.append((Draws(self.key(q, f.name, stream="fk"), wide=True), groups))
+        maps = keys.shared_maps(Draws(self.key(q, names, stream="shared"), wide=True), parents)
+        if maps is None and self.count(q):
+            tables = " and ".join(sorted({f.ref_table for f in group}))
+            raise SeedError(
+                f"table {q} needs parent rows in {tables} with the same {', '.join(shared)}"
+                f" (foreign keys {names.replace(',', ', ')}), and no value of it has both",
+                hint=f"Give {tables} more rows in seeds/ (rows = N), or make {q} empty.",
+            )
+        empty = ParentMap(lambda row: None)
+        made = {f.name: m for f, m in zip(group, maps or [empty] * len(group), strict=True)}
+        self._shared[(q, names)] = made
+        return made
 
     def _notnull(self, q: str, fk: ForeignKey) -> bool:
         table = self.schema.tables[q]

@@ -600,3 +600,41 @@ def test_camel_case_names_and_text_ids_as_prisma_writes_them(db: str) -> None:
     first_names = scalar(db, 'SELECT count(*) FROM "User" WHERE "firstName" ~ \'^[A-Z][a-z]+$\'')
     assert first_names > 800  # type: ignore[operator]
     assert set(fk_violations(db).values()) == {0}
+
+
+_TENANTS = (
+    "create table tenants (id uuid primary key default gen_random_uuid(), name text not null);"
+    "create table customers (tenant_id uuid not null references tenants (id),"
+    " id bigint generated always as identity, email text not null,"
+    " primary key (tenant_id, id), unique (tenant_id, email));"
+    "create table products (tenant_id uuid not null references tenants (id),"
+    " id bigint generated always as identity, sku text not null, price money not null,"
+    " primary key (tenant_id, id));"
+    "create table orders (tenant_id uuid not null, id bigint generated always as identity,"
+    " customer_id bigint not null, product_id bigint,"
+    " primary key (tenant_id, id),"
+    " foreign key (tenant_id, customer_id) references customers (tenant_id, id),"
+    " foreign key (tenant_id, product_id) references products (tenant_id, id));"
+)
+
+
+@pytest.mark.parametrize(("scale", "workers"), [("small", 1), ("large", 2)])
+def test_foreign_keys_sharing_a_tenant_column_agree_on_it(
+    db: str, scale: str, workers: int
+) -> None:
+    """Multi-tenant keys: an order's customer and product belong to the order's tenant."""
+    apply_sql(db, _TENANTS)
+    report = run_seed(db, definitions_dir=None, scale=scale, seed=4, workers=workers)
+    assert {t.name: t.rows for t in report.tables}["public.orders"] == 100 * (
+        250 if scale == "large" else 1
+    )
+    assert set(fk_violations(db).values()) == {0}
+    assert scalar(db, "SELECT count(DISTINCT tenant_id) > 10 FROM orders") is True
+
+
+def test_shared_tenant_keys_are_the_same_with_one_worker_or_two(db: str) -> None:
+    apply_sql(db, _TENANTS)
+    run_seed(db, definitions_dir=None, scale="medium", seed=9, workers=1)
+    first = data_dump(db)
+    run_seed(db, definitions_dir=None, scale="medium", seed=9, workers=2)
+    assert data_dump(db) == first

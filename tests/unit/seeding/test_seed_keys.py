@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from array import array
 
 from devenv.seeding import keys
 from devenv.seeding.gens import ParentMap
@@ -139,3 +140,26 @@ def test_slot_draws_are_uniform_below_the_table_size_and_the_same_one_at_a_time(
     # The low byte is the full draw's: the same stream at 16 bits agrees below 2**12.
     full = Draws(stream_key(1, "t", "name")).block(500, 3 * BLOCK)
     assert values == [v & 0xFFF for v in full]
+
+
+def test_shared_maps_pick_parents_that_agree_on_the_shared_value() -> None:
+    tenant_of_customer = [0, 1, 0, 2, 1, 0]  # customers 0..5 of tenants 0..2
+    tenant_of_product = [1, 1, 0, 3]  # products 0..3: tenant 2 has none, tenant 3 no customer
+    groups = []
+    for owners in (tenant_of_customer, tenant_of_product):
+        grouped: dict[tuple[object, ...], array[int]] = {}
+        for parent, tenant in enumerate(owners):
+            grouped.setdefault((tenant,), array("q")).append(parent)
+        groups.append(grouped)
+    draws = [Draws(stream_key(1, "orders", name), wide=True) for name in ("c", "p", "pick")]
+    maps = keys.shared_maps(draws[2], [(draws[0], groups[0]), (draws[1], groups[1])])
+    assert maps is not None
+    customers, products = (m.indexes(0, 500) for m in maps)
+    both = zip(customers, products, strict=True)
+    pairs = {(tenant_of_customer[c], tenant_of_product[p]) for c, p in both}  # type: ignore[index]
+    assert pairs == {(0, 0), (1, 1)}
+    assert [maps[0].index(r) for r in range(500)] == customers
+    assert (
+        keys.shared_maps(draws[2], [(draws[0], groups[0]), (draws[1], {(9,): array("q", [0])})])
+        is None
+    )
