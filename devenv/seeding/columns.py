@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import string
 from typing import Any
 
@@ -12,6 +13,7 @@ from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import sample_rows
 from devenv.seeding.gens import (
     ConstGen,
+    DerivedGen,
     ForeignGen,
     Gen,
     NullableGen,
@@ -24,7 +26,7 @@ from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
-from devenv.seeding.rng import Draws
+from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit
@@ -134,6 +136,8 @@ class TableBuilder(SpecialColumns):
             if gen is not None and not isinstance(gen, PoolGen):
                 self._sample_passes(name, gen, rows)
         for check, used in self.row_checks:
+            if rows and self._nulls_follow(check, used):
+                continue
             self._rows_pass(check, used, rows)
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
@@ -355,6 +359,115 @@ class TableBuilder(SpecialColumns):
                 hint=f"Give {self.table.name}.{name} choices or a template in seeds/ whose "
                 'values pass it, or let the database make them: { sql = "..." }.',
             )
+
+    def _nulls_follow(self, check: tuple[str, str], used: tuple[str, ...]) -> bool:
+        """Tie a nullable column's NULLs to the other columns of a CHECK devenv cannot read.
+
+        `(paid AND paid_at IS NOT NULL) OR (NOT paid AND paid_at IS NULL)`: when the other
+        columns take few values (choices, enums, booleans, a constant default), the database
+        says for each of them whether the column may be NULL, or not, or either. Returns True
+        when the column now follows that.
+        """
+        assert self.p.probe is not None
+        free = [
+            c for c in used
+            if c in self.gens and self.p.fk_of(self.q, c) is None and not self._never_null(c)
+        ]  # fmt: skip
+        fixed = [c for c in used if c not in free]
+        if len(free) != 1:
+            return False
+        options = [self._few_values(c) for c in fixed]
+        value = self._a_value(free[0])
+        if value is None or any(o is None for o in options):
+            return False
+        combos = list(itertools.product(*(o for o in options if o is not None)))
+        if len(combos) > 64:
+            return False
+        rows = [(*combo, v) for combo in combos for v in (value, None)]
+        cols = [self.table.column(c) for c in (*fixed, *free)]
+        ok = self.p.probe(self.q, cols, rows, [check])
+        # combo -> (may be set, may be NULL)
+        allowed = {combo: (ok[2 * i], ok[2 * i + 1]) for i, combo in enumerate(combos)}
+        if any(a == (False, False) for a in allowed.values()):
+            return False  # some rows cannot pass at all: the sampling reports it
+        if all(a == (True, True) for a in allowed.values()):
+            return False  # NULLs are not what the CHECK is about
+        self._tie_nulls(free[0], fixed, allowed, value)
+        self.p.notes.append(
+            f"{self.q}: CHECK {check[0]} is not understood as written; NULLs of {free[0]}"
+            f" follow {', '.join(fixed)}, as the database evaluates it"
+        )
+        return True
+
+    def _tie_nulls(
+        self,
+        name: str,
+        fixed: list[str],
+        allowed: dict[tuple[Any, ...], tuple[bool, bool]],
+        example: Any,
+    ) -> None:
+        """Replace `name`'s generator: NULL, a value, or either, by the other columns' values.
+
+        A row that must have a value where the generator drew NULL gets one of its values.
+        """
+        drawn = self.gens[name]
+        hidden = f"{name}\x00drawn"
+        drawn.column = hidden
+        self.gens[hidden] = drawn
+        inputs = tuple(c for c in fixed if c in self.gens)
+        constants = {c: (self._few_values(c) or [None])[0] for c in fixed if c not in self.gens}
+        values = [v for v in self._values_of(drawn) if v is not None]
+        key = key_int(self.p.key(self.q, name, stream="nulls"))
+
+        def some_value(row: int) -> Any:
+            if isinstance(drawn, NullableGen):
+                return drawn.inner.at(row)
+            return values[mix(key, row) % len(values)] if values else example
+
+        def tied(row: int, *args: Any) -> Any:
+            given = dict(zip(inputs, args[:-1], strict=True))
+            combo = tuple(given[c] if c in given else constants[c] for c in fixed)
+            may_set, may_null = allowed[combo]
+            value = args[-1]
+            if may_set and may_null:
+                return value
+            if may_null:
+                return None
+            return value if value is not None else some_value(row)
+
+        self.gens[name] = DerivedGen(name, drawn.encode, (*inputs, hidden), tied, gens=self.gens)
+
+    def _never_null(self, name: str) -> bool:
+        col = self.table.column(name)
+        return col.notnull or col.type.notnull
+
+    def _few_values(self, name: str) -> list[Any] | None:
+        """The few values a column takes (at most 16), or None: drawn, constant or its DEFAULT."""
+        gen = self.gens.get(name)
+        if gen is not None:
+            values = self._values_of(gen)
+            return values if 0 < len(values) <= 16 else None
+        col = self.table.column(name)
+        if col.default is not None and col.default_constant and self.p.evaluate is not None:
+            return [self.p.evaluate(col.default)]
+        return None
+
+    @staticmethod
+    def _values_of(gen: Gen) -> list[Any]:
+        """The distinct values a draw-table or constant generator takes (else none known)."""
+        if isinstance(gen, PoolGen):
+            return gen.table.distinct()
+        if isinstance(gen, ConstGen):
+            return [gen.value]
+        return []
+
+    def _a_value(self, name: str) -> Any:
+        """A value the column's generator makes (not NULL), from its draw table or its rows."""
+        gen = self.gens[name]
+        drawn = [v for v in self._values_of(gen) if v is not None]
+        if drawn:
+            return drawn[0]
+        return next((v for r in range(64) if (v := gen.at(r)) is not None), None)
 
     def _rows_pass(self, check: tuple[str, str], used: tuple[str, ...], rows: int) -> None:
         """A CHECK over several columns devenv cannot read: the database checks sampled rows.

@@ -187,7 +187,15 @@ def _plan(
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
     planner = Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept)
     planner.probe = partial(_probe, conn, {})
+    planner.evaluate = partial(_evaluate, conn)
     return make_plan(planner)
+
+
+def _evaluate(conn: psycopg.Connection[Any], expression: str) -> Any:
+    """The value of a constant expression (the server's own deparsed DEFAULT, say)."""
+    with conn.transaction(force_rollback=True):
+        row = conn.execute(sql.SQL("SELECT {}").format(sql.SQL(expression))).fetchone()
+    return row[0] if row else None
 
 
 def _probe(

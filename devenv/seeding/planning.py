@@ -112,6 +112,8 @@ class Planner:
         self._shared: dict[tuple[str, str], dict[str, ParentMap]] = {}
         # Asks the database which values pass CHECKs devenv cannot read (none: no database).
         self.probe: Probe | None = None
+        # Asks the database for the value of a constant expression, such as a column DEFAULT.
+        self.evaluate: Callable[[str], Any] | None = None
 
     def _resolve_defs(self, defs: Definitions) -> dict[str, TableDef]:
         """Key table definitions by `schema.name`; unknown or unseeded tables are errors."""

@@ -62,6 +62,10 @@ class Table:
         self._encode = encode
         self._mapped: dict[Callable[[Any], Any], list[Any]] = {}
 
+    def distinct(self) -> list[Any]:
+        """Return the table's distinct values (None among them when it draws NULLs)."""
+        return list(self._values)
+
     def values(self, idx: Sequence[int]) -> list[Any]:
         """Return the raw values of the drawn slots."""
         if len(idx) < 512:

@@ -638,3 +638,29 @@ def test_shared_tenant_keys_are_the_same_with_one_worker_or_two(db: str) -> None
     first = data_dump(db)
     run_seed(db, definitions_dir=None, scale="medium", seed=9, workers=2)
     assert data_dump(db) == first
+
+
+def test_nulls_follow_the_columns_a_check_ties_them_to(db: str) -> None:
+    """CHECKs that tie a timestamp's NULLs to a flag or a status, which devenv cannot read."""
+    apply_sql(
+        db,
+        "create table invoices (id serial primary key, paid boolean not null default false,"
+        " paid_at timestamptz,"
+        " check ((paid and paid_at is not null) or (not paid and paid_at is null)));"
+        "create table orders (id serial primary key,"
+        " status text not null check (status in ('open', 'shipped', 'cancelled')),"
+        " shipped_at timestamptz, archived boolean not null, deleted_at timestamptz,"
+        " check ((status = 'shipped') = (shipped_at is not null)),"
+        " check (deleted_at is null or archived));",
+    )
+    report = run_seed(db, definitions_dir=None, scale="medium", seed=2)
+    assert scalar(db, "SELECT count(paid_at) FROM invoices") == 0  # paid is false: its default
+    shipped = scalar(
+        db,
+        "SELECT count(*) FILTER (WHERE status = 'shipped') = count(shipped_at)"
+        " AND count(*) FILTER (WHERE status = 'shipped') > 100 FROM orders",
+    )
+    assert shipped is True
+    deleted = scalar(db, "SELECT count(deleted_at) FROM orders WHERE archived")
+    assert deleted > 100  # type: ignore[operator]
+    assert "NULLs of shipped_at follow status" in " ".join(report.notes)
