@@ -341,6 +341,7 @@ def _load(
         if trusted:
             sink.fire_triggers(fire=False)
     sink.restore_sequences()
+    sink.catch_up_sequences({t.name: t.columns for t in plan.tables if t.rows})
     phases.mark("copy")
     for table in plan.tables:
         if table.deferred and table.match_columns:

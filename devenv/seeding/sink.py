@@ -49,6 +49,20 @@ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
   AND d.refobjid = ANY(%s) AND d.deptype IN ('a', 'i') AND s.seqcache < %s
 ORDER BY n.nspname, c.relname
 """
+# Ascending sequences that the DEFAULT of a column of these tables takes values from.
+_DEFAULT_SEQUENCES = """
+SELECT DISTINCT n.nspname, c.relname, a.attname, sn.nspname, s.relname
+FROM pg_attrdef d
+JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+  AND dep.refclassid = 'pg_class'::regclass
+JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'
+JOIN pg_namespace sn ON sn.oid = s.relnamespace
+JOIN pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0
+WHERE d.adrelid = ANY(%s) AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+ORDER BY 1, 2, 3
+"""
 # Values a sequence hands out per lock of its page while the load runs.
 SEQUENCE_CACHE = 8192
 # How long the seed waits for a lock another session holds (seconds), before failing.
@@ -174,6 +188,30 @@ class PostgresSink:
                 [seq.as_string(self.conn)],
             )
         self.cached = []
+
+    def catch_up_sequences(self, written: dict[str, tuple[str, ...]]) -> None:
+        """Move sequences past the values the seed wrote into columns whose DEFAULT uses them.
+
+        A sequence the column does not own (`default nextval('ids')`, shared by two tables, say)
+        is not restarted with the table, and the seed writes the column itself: without this,
+        the application's next insert would take a value a seeded row already has.
+        """
+        found = self.conn.execute(_DEFAULT_SEQUENCES, [self._oids(list(written))]).fetchall()
+        for schema, table, column, seq_schema, seq in found:
+            if column not in written.get(f"{schema}.{table}", ()):
+                continue
+            sequence = sql.Identifier(seq_schema, seq)
+            self.conn.execute(
+                sql.SQL(
+                    "SELECT setval({seq}, m) FROM (SELECT max({col}) AS m FROM {table}) AS t"
+                    " WHERE m > (SELECT last_value FROM {seq_table})"
+                ).format(
+                    seq=sql.Literal(sequence.as_string(self.conn)),
+                    col=sql.Identifier(column),
+                    table=sql.Identifier(schema, table),
+                    seq_table=sequence,
+                )
+            )
 
     def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
         """Drop FKs, unique keys and indexes (re-created after the load, which validates them)."""

@@ -664,3 +664,18 @@ def test_nulls_follow_the_columns_a_check_ties_them_to(db: str) -> None:
     deleted = scalar(db, "SELECT count(deleted_at) FROM orders WHERE archived")
     assert deleted > 100  # type: ignore[operator]
     assert "NULLs of shipped_at follow status" in " ".join(report.notes)
+
+
+def test_a_sequence_two_tables_share_moves_past_the_seeded_keys(db: str) -> None:
+    """`default nextval('ids')` on a sequence no column owns: the next insert must not collide."""
+    apply_sql(
+        db,
+        "create sequence ids;"
+        "create table accounts (id bigint primary key default nextval('ids'), email text not null);"
+        "create table notes (id bigint primary key default nextval('ids'),"
+        " account_id bigint not null references accounts (id), body text);",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=1)
+    seeded = max(scalar(db, f"SELECT max(id) FROM {t}") for t in ("accounts", "notes"))  # type: ignore[type-var]
+    fresh = scalar(db, "INSERT INTO accounts (email) VALUES ('new@example.com') RETURNING id")
+    assert fresh > seeded >= 1000  # type: ignore[operator]
