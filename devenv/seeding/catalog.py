@@ -46,7 +46,9 @@ SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, con.co
        pg_get_constraintdef(con.oid),
        con.contype = 'x' AND NOT EXISTS (
            SELECT 1 FROM unnest(con.conexclop) AS x(op) JOIN pg_operator o ON o.oid = x.op
-           WHERE o.oprname <> '=')
+           WHERE o.oprname <> '='),
+       coalesce((SELECT (to_jsonb(i) ->> 'indnullsnotdistinct')::bool FROM pg_index i
+                 WHERE i.indexrelid = con.conindid), false)
 FROM pg_constraint con
 WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY con.conrelid, con.conname
@@ -56,7 +58,8 @@ _UNIQUE_INDEXES = """
 SELECT i.indrelid, ic.relname, i.indexprs IS NOT NULL,
        ARRAY(SELECT DISTINCT d.refobjsubid::int FROM pg_depend d
              WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
-               AND d.refobjid = i.indrelid AND d.refobjsubid > 0) || i.indkey::int2[]::int[]
+               AND d.refobjid = i.indrelid AND d.refobjsubid > 0) || i.indkey::int2[]::int[],
+       coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indisunique AND i.indrelid = ANY(%s)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
@@ -303,11 +306,18 @@ def _table_constraints(
     fks: list[ForeignKey] = []
     checks: list[Check] = []
     exclusions: list[tuple[str, ...]] = []
-    for rel, name, kind, key, frel, fkey, definition, equal_only in constraints:
+    for rel, name, kind, key, frel, fkey, definition, equal_only, one_null in constraints:
         if rel != oid:
             continue
         if kind in ("p", "u"):
-            uniques.append(UniqueKey(name, tuple(cols[k] for k in key), primary=kind == "p"))
+            uniques.append(
+                UniqueKey(
+                    name,
+                    tuple(cols[k] for k in key),
+                    primary=kind == "p",
+                    nulls_distinct=not one_null,
+                )
+            )
         elif kind == "f" and frel in names:
             ref = attnames.get(frel, {})
             fks.append(
@@ -322,8 +332,10 @@ def _table_constraints(
             uniques.append(UniqueKey(name, tuple(cols[k] for k in key)))
         elif kind == "x":
             exclusions.append(tuple(cols[k] for k in key if k > 0))
-    for rel, name, has_expr, keys in indexes:
+    for rel, name, has_expr, keys, one_null in indexes:
         if rel == oid:
             used = tuple(dict.fromkeys(cols[k] for k in keys if k > 0))
-            uniques.append(UniqueKey(name, used, expression=bool(has_expr)))
+            uniques.append(
+                UniqueKey(name, used, expression=bool(has_expr), nulls_distinct=not one_null)
+            )
     return tuple(uniques), tuple(fks), tuple(checks), tuple(exclusions)

@@ -245,6 +245,8 @@ class TableBuilder(SpecialColumns):
         """Return the share of NULLs of a column (0 where NULL is not allowed)."""
         col = self.table.column(name)
         notnull = col.notnull or col.type.notnull or self.rules.get(name, ColumnRules()).notnull
+        if any(name in k.columns and not k.nulls_distinct for k in self.table.uniques):
+            notnull = True  # UNIQUE NULLS NOT DISTINCT: a second NULL would be a duplicate
         if name in self.smalls and any(
             self.table.column(r.large).notnull for r in self.after.values() if r.small == name
         ):

@@ -71,6 +71,8 @@ class UniqueKey:
     columns: tuple[str, ...]
     primary: bool = False
     expression: bool = False
+    # False for UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): then one NULL at most.
+    nulls_distinct: bool = True
 
 
 @dataclass(frozen=True)

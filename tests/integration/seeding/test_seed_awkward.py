@@ -679,3 +679,19 @@ def test_a_sequence_two_tables_share_moves_past_the_seeded_keys(db: str) -> None
     seeded = max(scalar(db, f"SELECT max(id) FROM {t}") for t in ("accounts", "notes"))  # type: ignore[type-var]
     fresh = scalar(db, "INSERT INTO accounts (email) VALUES ('new@example.com') RETURNING id")
     assert fresh > seeded >= 1000  # type: ignore[operator]
+
+
+def test_unique_nulls_not_distinct_and_a_partial_unique_index(db: str) -> None:
+    apply_sql(
+        db,
+        "create table users (id serial primary key, email text not null, deleted_at timestamptz,"
+        " nickname text unique nulls not distinct, pager text);"
+        "create unique index users_live_email on users (email) where deleted_at is null;"
+        "create unique index users_pager on users (pager) nulls not distinct;",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=3)
+    assert scalar(db, "SELECT count(*) = count(nickname) FROM users") is True
+    assert scalar(db, "SELECT count(*) = count(pager) FROM users") is True
+    assert scalar(db, "SELECT count(DISTINCT email) FROM users WHERE deleted_at IS NULL") == (
+        scalar(db, "SELECT count(*) FROM users WHERE deleted_at IS NULL")
+    )
