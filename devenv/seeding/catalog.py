@@ -145,7 +145,8 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     attnames = _attnum_maps(conn, oids)
     tables: dict[str, Table] = {}
     for oid, nsp, rel, partitioned in rows:
-        uniques, fks, checks, excl = _table_constraints(oid, constraints, indexes, attnames, names)
+        constrained = _table_constraints(oid, constraints, indexes, attnames, names)
+        uniques, fks, checks, excl, spans = constrained
         tables[names[oid]] = Table(
             schema=nsp,
             name=rel,
@@ -154,6 +155,7 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
             foreign_keys=fks,
             checks=checks + bounds.get(oid, ()),
             exclusions=excl,
+            spans=spans,
             partitioned=bool(partitioned),
             user_triggers=oid in triggers,
         )
@@ -291,6 +293,28 @@ def _read_types(
     return {(oid, mod): build(oid, mod) for oid, mod in wanted}
 
 
+_NAME = r'(\w+|"(?:[^"]|"")+")'
+# `tstzrange(starts_at, ends_at[, '[)']) WITH &&` and `room_id WITH =` in an EXCLUDE definition.
+_SPAN = re.compile(rf"\b\w*range\({_NAME}, {_NAME}(?:, '[^']*'(?:::text)?)?\) WITH &&")
+_EQUAL = re.compile(rf"(?:\(|, ){_NAME} WITH =(?=[,)])")
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def _span(definition: str) -> tuple[tuple[str, ...], str, str] | None:
+    """(equal columns, lower, upper) of an EXCLUDE whose overlap test is a range of two columns.
+
+    Such as EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&).
+    """
+    spans = _SPAN.findall(definition)
+    if len(spans) != 1 or definition.count("WITH &&") != 1:
+        return None
+    equal = tuple(_unquote(n) for n in _EQUAL.findall(definition))
+    return equal, _unquote(spans[0][0]), _unquote(spans[0][1])
+
+
 def _table_constraints(
     oid: int,
     constraints: list[tuple[Any, ...]],
@@ -298,14 +322,19 @@ def _table_constraints(
     attnames: dict[int, dict[int, str]],
     names: dict[int, str],
 ) -> tuple[
-    tuple[UniqueKey, ...], tuple[ForeignKey, ...], tuple[Check, ...], tuple[tuple[str, ...], ...]
+    tuple[UniqueKey, ...],
+    tuple[ForeignKey, ...],
+    tuple[Check, ...],
+    tuple[tuple[str, ...], ...],
+    tuple[tuple[tuple[str, ...], str, str], ...],
 ]:
-    """Split one table's constraints and indexes: keys, foreign keys, checks, exclusions."""
+    """Split one table's constraints and indexes: keys, foreign keys, checks, exclusions, spans."""
     cols = attnames.get(oid, {})
     uniques: list[UniqueKey] = []
     fks: list[ForeignKey] = []
     checks: list[Check] = []
     exclusions: list[tuple[str, ...]] = []
+    spans: list[tuple[tuple[str, ...], str, str]] = []
     for rel, name, kind, key, frel, fkey, definition, equal_only, one_null in constraints:
         if rel != oid:
             continue
@@ -332,10 +361,13 @@ def _table_constraints(
             uniques.append(UniqueKey(name, tuple(cols[k] for k in key)))
         elif kind == "x":
             exclusions.append(tuple(cols[k] for k in key if k > 0))
+            span = _span(definition)
+            if span is not None:
+                spans.append(span)
     for rel, name, has_expr, keys, one_null in indexes:
         if rel == oid:
             used = tuple(dict.fromkeys(cols[k] for k in keys if k > 0))
             uniques.append(
                 UniqueKey(name, used, expression=bool(has_expr), nulls_distinct=not one_null)
             )
-    return tuple(uniques), tuple(fks), tuple(checks), tuple(exclusions)
+    return tuple(uniques), tuple(fks), tuple(checks), tuple(exclusions), tuple(spans)

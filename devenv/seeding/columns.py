@@ -20,6 +20,7 @@ from devenv.seeding.gens import (
     OffsetGen,
     ParentMap,
     PoolGen,
+    RowGen,
     SeqGen,
 )
 from devenv.seeding.model import Column, ForeignKey
@@ -96,6 +97,10 @@ class TableBuilder(SpecialColumns):
                 facts.unread += domain.unread
         relations = list(facts.relations)
         seen = {(r.small, r.large) for r in relations}
+        for _, lower, upper in self.table.spans:  # a range's lower bound is at most its upper
+            if (lower, upper) not in seen:
+                relations.append(Relation(lower, upper, strict=False))
+                seen.add((lower, upper))
         named = {snake(c.name): c.name for c in self.table.columns}
         for words in IMPLIED:
             small, large = (named.get(w) for w in words)
@@ -192,6 +197,8 @@ class TableBuilder(SpecialColumns):
             gen = self.carrier(col)
         elif name in self.after:
             gen = self.offset(col, self.after[name], None)
+        elif (spaced := self.span_start(col)) is not None:
+            gen = spaced
         else:
             inferred = self.inferred(col)
             if inferred is None:
@@ -361,6 +368,30 @@ class TableBuilder(SpecialColumns):
                 hint=f"Give {self.table.name}.{name} choices or a template in seeds/ whose "
                 'values pass it, or let the database make them: { sql = "..." }.',
             )
+
+    def span_start(self, col: Column) -> Gen | None:
+        """The lower bound of a span that must not overlap others of its group: spaced slots.
+
+        EXCLUDE (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&): rows take the rooms in
+        turn, and a room's n-th row starts in its n-th slot, twice as long as the longest span;
+        the upper bound, drawn after the lower one, stays inside the slot. Without a foreign key
+        to group by, every row gets a slot of its own. None when `col` is no such bound.
+        """
+        span = next((s for s in self.table.spans if s[1] == col.name), None)
+        relation = self.after.get(span[2]) if span else None
+        if span is None or relation is None or family(col.type) != "timestamp":
+            return None
+        upper = self.table.column(span[2])
+        _, high, unit = self.offset_range(upper, relation, self.defs.get(upper.name))
+        fk = self.p.fk_of(self.q, span[0][0]) if len(span[0]) == 1 else None
+        groups = self.p.parent_count(fk, self.p.scale) if fk and self.p.spread(self.q, fk) else 1
+        slot, key = 2 * (high + 1), key_int(self.p.key(self.q, col.name, stream="span"))
+        origin = self.p.anchor - -(-self.p.count(self.q) // max(groups, 1)) * slot * unit
+
+        def start(row: int) -> Any:
+            return origin + ((row // max(groups, 1)) * slot + mix(key, row) % (high + 1)) * unit
+
+        return RowGen(col.name, encoder(col.type), start)
 
     def _nulls_follow(self, check: tuple[str, str], used: tuple[str, ...]) -> bool:
         """Tie a nullable column's NULLs to the other columns of a CHECK devenv cannot read.

@@ -303,3 +303,17 @@ def with_nulls(base: ParentMap, nulls: Draws, threshold: int) -> ParentMap:
         return [None if d < threshold else p for p, d in zip(parents, draws, strict=True)]
 
     return ParentMap(index, block=block)
+
+
+def round_robin_map(parents: int) -> ParentMap:
+    """Rows take the parents in turn: row r has parent r % parents, its (r // parents)-th child.
+
+    Children that must not overlap within their parent (EXCLUDE (room_id WITH =, ...)) are
+    then spaced by that ordinal.
+    """
+    if parents <= 0:
+        return ParentMap(lambda row: None)
+    return ParentMap(
+        lambda row: row % parents,
+        block=lambda start, n: [r % parents for r in range(start, start + n)],
+    )

@@ -95,6 +95,9 @@ class Table:
     checks: tuple[Check, ...] = ()
     # Columns of each exclusion constraint (EXCLUDE USING gist (room WITH =, during WITH &&)).
     exclusions: tuple[tuple[str, ...], ...] = ()
+    # EXCLUDE (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&): (equal columns, lower,
+    # upper) of the spans rows of one group must not overlap.
+    spans: tuple[tuple[tuple[str, ...], str, str], ...] = ()
     partitioned: bool = False
     user_triggers: bool = False
 

@@ -273,6 +273,13 @@ class Planner:
                     apart=fks[first].ref_table == fks[second].ref_table,
                 )
                 return pair[0] if fk.name == first else pair[1]
+        if self.spread(q, fk):
+            spread = keys.round_robin_map(parents)
+            return (
+                spread
+                if nulls is None or not threshold
+                else keys.with_nulls(spread, nulls, threshold)
+            )
         sharing = self._sharing(q, fk)
         if sharing:
             shared = self._shared_maps(q, sharing)[fk.name]
@@ -288,6 +295,17 @@ class Planner:
             small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)
         return keys.random_map(draws, nulls, threshold, small, parents)
+
+    def spread(self, q: str, fk: ForeignKey) -> bool:
+        """Whether `fk` groups rows whose spans must not overlap (EXCLUDE (room_id WITH =, ...)).
+
+        Its rows then take their parents in turn, so that each row's ordinal within its parent
+        is known and spaces its span.
+        """
+        plan = self.uniques[q]
+        if fk.name in plan.one_to_one or any(fk.name in pair for pair in plan.pairs):
+            return False
+        return any(set(equal) == set(fk.columns) for equal, _, _ in self.schema.tables[q].spans)
 
     def _sharing(self, q: str, fk: ForeignKey) -> tuple[ForeignKey, ...]:
         """The foreign keys of `q` that share a column with `fk` (it too), when they must agree.

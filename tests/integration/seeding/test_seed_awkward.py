@@ -695,3 +695,28 @@ def test_unique_nulls_not_distinct_and_a_partial_unique_index(db: str) -> None:
     assert scalar(db, "SELECT count(DISTINCT email) FROM users WHERE deleted_at IS NULL") == (
         scalar(db, "SELECT count(*) FROM users WHERE deleted_at IS NULL")
     )
+
+
+@pytest.mark.parametrize(("scale", "rooms"), [("medium", 7), ("large", 40)])
+def test_spans_of_one_room_never_overlap(db: str, tmp_path: Path, scale: str, rooms: int) -> None:
+    """EXCLUDE (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&): the booking pattern."""
+    apply_sql(
+        db,
+        "create extension if not exists btree_gist;"
+        "create table rooms (id serial primary key, name text not null);"
+        "create table slots (id serial primary key, room_id int not null references rooms (id),"
+        ' "startsAt" timestamptz not null, "endsAt" timestamptz not null,'
+        ' exclude using gist (room_id with =, tstzrange("startsAt", "endsAt") with &&));',
+    )
+    (tmp_path / "seeds.toml").write_text(f"[tables.rooms]\nrows = {rooms}\n")
+    run_seed(db, definitions_dir=tmp_path, scale=scale, seed=6)
+    assert scalar(db, "SELECT count(DISTINCT room_id) FROM slots") == rooms * (
+        250 if scale == "large" else 10
+    )
+    assert scalar(db, 'SELECT bool_and("endsAt" >= "startsAt") FROM slots') is True
+    overlaps = scalar(
+        db,
+        "SELECT count(*) FROM slots a JOIN slots b ON a.room_id = b.room_id AND a.id < b.id"
+        ' AND tstzrange(a."startsAt", a."endsAt") && tstzrange(b."startsAt", b."endsAt")',
+    )
+    assert overlaps == 0
