@@ -251,7 +251,7 @@ class TableBuilder(SpecialColumns):
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
         """Return the share of NULLs of a column (0 where NULL is not allowed)."""
         col = self.table.column(name)
-        notnull = col.notnull or col.type.notnull or self.rules.get(name, ColumnRules()).notnull
+        notnull = self._never_null(name) or self.rules.get(name, ColumnRules()).notnull
         if any(name in k.columns and not k.nulls_distinct for k in self.table.uniques):
             notnull = True  # UNIQUE NULLS NOT DISTINCT: a second NULL would be a duplicate
         if name in self.smalls and any(
@@ -384,12 +384,14 @@ class TableBuilder(SpecialColumns):
         upper = self.table.column(span[2])
         _, high, unit = self.offset_range(upper, relation, self.defs.get(upper.name))
         fk = self.p.fk_of(self.q, span[0][0]) if len(span[0]) == 1 else None
-        groups = self.p.parent_count(fk, self.p.scale) if fk and self.p.spread(self.q, fk) else 1
+        spread = fk is not None and self.p.spread(self.q, fk)
+        groups = max(1, self.p.parent_count(fk, self.p.scale)) if fk and spread else 1
         slot, key = 2 * (high + 1), key_int(self.p.key(self.q, col.name, stream="span"))
-        origin = self.p.anchor - -(-self.p.count(self.q) // max(groups, 1)) * slot * unit
+        per_group = -(-self.p.count(self.q) // groups)  # rounded up
+        origin = self.p.anchor - per_group * slot * unit
 
         def start(row: int) -> Any:
-            return origin + ((row // max(groups, 1)) * slot + mix(key, row) % (high + 1)) * unit
+            return origin + ((row // groups) * slot + mix(key, row) % (high + 1)) * unit
 
         return RowGen(col.name, encoder(col.type), start)
 
@@ -471,6 +473,7 @@ class TableBuilder(SpecialColumns):
         self.gens[name] = DerivedGen(name, drawn.encode, (*inputs, hidden), tied, gens=self.gens)
 
     def _never_null(self, name: str) -> bool:
+        """Whether the column, or its domain, is NOT NULL."""
         col = self.table.column(name)
         return col.notnull or col.type.notnull
 

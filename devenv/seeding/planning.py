@@ -273,21 +273,11 @@ class Planner:
                     apart=fks[first].ref_table == fks[second].ref_table,
                 )
                 return pair[0] if fk.name == first else pair[1]
-        if self.spread(q, fk):
-            spread = keys.round_robin_map(parents)
-            return (
-                spread
-                if nulls is None or not threshold
-                else keys.with_nulls(spread, nulls, threshold)
-            )
-        sharing = self._sharing(q, fk)
-        if sharing:
-            shared = self._shared_maps(q, sharing)[fk.name]
-            return (
-                shared
-                if nulls is None or not threshold
-                else keys.with_nulls(shared, nulls, threshold)
-            )
+        own = keys.round_robin_map(parents) if self.spread(q, fk) else None
+        if own is None and (sharing := self._sharing(q, fk)):
+            own = self._shared_maps(q, sharing)[fk.name]
+        if own is not None:
+            return keys.with_nulls(own, nulls, threshold) if nulls and threshold else own
         if fk.ref_table in self.kept_rows:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
         small = (self.count(q, scale="small"), self.parent_count(fk, "small"))
@@ -302,10 +292,16 @@ class Planner:
         Its rows then take their parents in turn, so that each row's ordinal within its parent
         is known and spaces its span.
         """
-        plan = self.uniques[q]
-        if fk.name in plan.one_to_one or any(fk.name in pair for pair in plan.pairs):
+        if self._own_way(q, fk):
             return False
         return any(set(equal) == set(fk.columns) for equal, _, _ in self.schema.tables[q].spans)
+
+    def _own_way(self, q: str, fk: ForeignKey) -> bool:
+        """Whether `fk` picks parents its own way: children per parent, unique pairs, one-to-one."""
+        plan, tdef = self.uniques[q], self.tdefs.get(q)
+        grouped = bool(tdef and tdef.per_parent and tdef.per_parent["column"] in fk.columns)
+        paired = any(fk.name in pair for pair in plan.pairs)
+        return grouped or paired or fk.name in plan.one_to_one
 
     def _sharing(self, q: str, fk: ForeignKey) -> tuple[ForeignKey, ...]:
         """The foreign keys of `q` that share a column with `fk` (it too), when they must agree.
@@ -313,15 +309,10 @@ class Planner:
         Keys mapped their own way (children per parent, unique pairs, one-to-one, self
         references) are left out.
         """
-        plan, tdef = self.uniques[q], self.tdefs.get(q)
-        own = {tdef.per_parent["column"]} if tdef and tdef.per_parent else set()
-        special = {name for pair in plan.pairs for name in pair} | plan.one_to_one
 
         def plain(f: ForeignKey) -> bool:
             loaded = f.ref_table in self.scope.order or f.ref_table in self.kept_rows
-            return (
-                loaded and f.ref_table != q and f.name not in special and not own & set(f.columns)
-            )
+            return loaded and f.ref_table != q and not self._own_way(q, f)
 
         if not plain(fk):
             return ()
