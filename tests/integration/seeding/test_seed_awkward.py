@@ -720,3 +720,21 @@ def test_spans_of_one_room_never_overlap(db: str, tmp_path: Path, scale: str, ro
         ' AND tstzrange(a."startsAt", a."endsAt") && tstzrange(b."startsAt", b."endsAt")',
     )
     assert overlaps == 0
+
+
+def test_spans_of_children_per_parent_never_overlap_either(db: str, tmp_path: Path) -> None:
+    """A room's rows are given per room (per_parent): they cannot take the rooms in turn."""
+    apply_sql(
+        db,
+        "create extension if not exists btree_gist;"
+        "create table rooms (id serial primary key, name text not null);"
+        "create table slots (id serial primary key, room_id int not null references rooms (id),"
+        " starts_at timestamptz not null, ends_at timestamptz not null,"
+        " exclude using gist (room_id with =, tstzrange(starts_at, ends_at) with &&));",
+    )
+    (tmp_path / "seeds.toml").write_text(
+        "[tables.rooms]\nrows = 5\n"
+        '[tables.slots]\nper_parent = { column = "room_id", min = 20, max = 40 }\n'
+    )
+    run_seed(db, definitions_dir=tmp_path, scale="medium", seed=2)
+    assert scalar(db, "SELECT count(*) >= 1000 FROM slots") is True
