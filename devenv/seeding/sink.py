@@ -201,17 +201,20 @@ class PostgresSink:
             if column not in written.get(f"{schema}.{table}", ()):
                 continue
             sequence = sql.Identifier(seq_schema, seq)
-            self.conn.execute(
-                sql.SQL(
-                    "SELECT setval({seq}, m) FROM (SELECT max({col}) AS m FROM {table}) AS t"
-                    " WHERE m > (SELECT last_value FROM {seq_table})"
-                ).format(
-                    seq=sql.Literal(sequence.as_string(self.conn)),
-                    col=sql.Identifier(column),
-                    table=sql.Identifier(schema, table),
-                    seq_table=sequence,
-                )
+            query = sql.SQL(
+                "SELECT setval({seq}, m) FROM (SELECT max({col}) AS m FROM {table}) AS t"
+                " WHERE m > (SELECT last_value FROM {seq_table})"
+            ).format(
+                seq=sql.Literal(sequence.as_string(self.conn)),
+                col=sql.Identifier(column),
+                table=sql.Identifier(schema, table),
+                seq_table=sequence,
             )
+            try:
+                with self.conn.transaction():
+                    self.conn.execute(query)
+            except psycopg.errors.InsufficientPrivilege:
+                log.warning("cannot move sequence %s.%s past the seeded %s", seq_schema, seq, table)
 
     def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
         """Drop FKs, unique keys and indexes (re-created after the load, which validates them)."""
