@@ -34,14 +34,28 @@ from devenv.seeding.shaping import Misfit, adapt, fit
 from devenv.seeding.special import SpecialColumns
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
+# Pairs of columns (as snake_case words) whose first is never after the second, CHECK or not:
+# applications assume it, and triggers often enforce it.
 IMPLIED = (
     ("created_at", "updated_at"),
+    ("created_at", "deleted_at"),
     ("starts_at", "ends_at"),
+    ("start_at", "end_at"),
+    ("started_at", "ended_at"),
+    ("started_at", "finished_at"),
+    ("started_at", "completed_at"),
     ("start_date", "end_date"),
     ("start_time", "end_time"),
+    ("starts_on", "ends_on"),
+    ("date_from", "date_to"),
     ("issued_on", "due_on"),
     ("valid_from", "valid_to"),
-    ("starts_on", "ends_on"),
+    ("valid_from", "valid_until"),
+    ("opened_at", "closed_at"),
+    ("joined_on", "left_on"),
+    ("joined_at", "left_at"),
+    ("hired_on", "terminated_on"),
+    ("check_in", "check_out"),
 )
 
 

@@ -41,7 +41,19 @@ if TYPE_CHECKING:
 DOMAINS = ("example.com", "example.net", "example.org")
 SIZE = re.compile(r"^(size|size_bytes|byte_size|file_size|filesize|bytes|content_length)$", re.I)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_OFFSETS = {"updated_at": ("0s", "90d"), "ends_at": ("15m", "3h"), "due_on": ("0d", "60d")}
+# How long after its pair (IMPLIED, or a CHECK) a column comes, by name; else by type.
+_OFFSETS = {
+    "updated_at": ("0s", "90d"),
+    "ends_at": ("15m", "3h"),
+    "end_at": ("15m", "3h"),
+    "ended_at": ("1m", "8h"),
+    "finished_at": ("1m", "8h"),
+    "completed_at": ("1m", "8h"),
+    "due_on": ("0d", "60d"),
+    "left_on": ("30d", "720d"),
+    "left_at": ("30d", "720d"),
+    "terminated_on": ("90d", "1500d"),
+}
 _CLEAN: dict[str, str] = {}
 
 

@@ -22,8 +22,9 @@ SELECT rn.nspname || '.' || r.relname, n.nspname, c.relname, con.conname, con.co
 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class r ON r.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE (con.contype = 'f' AND (con.conrelid = ANY(%(all)s) OR con.confrelid = ANY(%(all)s)))
-   OR (con.contype IN ('p', 'u') AND con.conrelid = ANY(%(plain)s))
+WHERE con.conparentid = 0  -- a partition's copy of its parent's key goes with the parent's
+  AND ((con.contype = 'f' AND (con.conrelid = ANY(%(all)s) OR con.confrelid = ANY(%(all)s)))
+       OR (con.contype IN ('p', 'u') AND con.conrelid = ANY(%(plain)s)))
 ORDER BY con.contype = 'f', n.nspname, c.relname, con.conname
 """
 _DEFAULT = """

@@ -92,7 +92,19 @@ class SpecialColumns(DerivedColumns):
         return self.pool(col, made, cdef, strict=False, nulls=nulls)
 
     def pool_for(self, col: Column, name: str) -> Gen:
-        """The usual (non-unique) generator of a text column, under a helper name."""
+        """The usual (non-unique) generator of a text column, under a helper name.
+
+        Its values are parts of the column's (an email's local part, a base before a suffix):
+        CHECKs the database evaluates apply to the whole values, so they are left out here.
+        """
+        checks = self.probes.pop(col.name, None)
+        try:
+            return self._pool_for(col, name)
+        finally:
+            if checks is not None:
+                self.probes[col.name] = checks
+
+    def _pool_for(self, col: Column, name: str) -> Gen:
         cdef = self.defs.get(col.name)
         if cdef is not None and cdef.kind == "provider":
             gen = self.from_provider(

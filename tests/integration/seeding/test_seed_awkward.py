@@ -738,3 +738,43 @@ def test_spans_of_children_per_parent_never_overlap_either(db: str, tmp_path: Pa
     )
     run_seed(db, definitions_dir=tmp_path, scale="medium", seed=2)
     assert scalar(db, "SELECT count(*) >= 1000 FROM slots") is True
+
+
+def test_unique_email_under_a_pattern_check_and_a_trigger_on_dates(db: str) -> None:
+    """The CHECK is on whole addresses (not the names they are made of); the trigger is unseen."""
+    apply_sql(
+        db,
+        "create table members (id bigint generated always as identity primary key,"
+        " email text not null unique check (email ~* '^[^@\\s]+@[^@\\s]+\\.[a-z]+$'),"
+        " joined_on date not null, left_on date);"
+        "create function check_dates() returns trigger language plpgsql as $$ begin"
+        " if new.left_on < new.joined_on then raise exception 'left before joining'; end if;"
+        " return new; end $$;"
+        "create trigger members_dates before insert on members"
+        " for each row execute function check_dates();",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=1)
+    assert scalar(db, "SELECT count(DISTINCT email) FROM members") == 1000
+    assert scalar(db, "SELECT count(left_on) > 500 FROM members") is True
+
+
+def test_hash_partitions_with_a_foreign_key_on_the_bulk_path(db: str) -> None:
+    apply_sql(
+        db,
+        "create table members (id bigint generated always as identity primary key);"
+        "create table events (id bigint generated always as identity,"
+        " member_id bigint not null references members (id), kind text not null,"
+        " primary key (id, member_id)) partition by hash (member_id);"
+        "create table events_0 partition of events for values with (modulus 2, remainder 0);"
+        "create table events_1 partition of events for values with (modulus 2, remainder 1);",
+    )
+    run_seed(db, definitions_dir=None, scale="large", seed=1)
+    assert scalar(db, "SELECT count(*) FROM events_0") > 5000  # type: ignore[operator]
+    assert scalar(db, "SELECT count(*) FROM events_1") > 5000  # type: ignore[operator]
+    keys = scalar(
+        db,
+        "SELECT count(*) FROM pg_constraint WHERE conname = 'events_member_id_fkey'"
+        " AND convalidated",
+    )
+    assert keys == 3  # the parent's and each partition's
+    assert set(fk_violations(db).values()) == {0}
