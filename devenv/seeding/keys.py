@@ -189,13 +189,16 @@ def coprime(n: int, key: int) -> int:
 
 
 def pair_maps(
-    key: int, first: int, second: int, *, apart: bool = False
+    key: int, first: int, second: int, *, apart: bool = False, unordered: bool = False
 ) -> tuple[ParentMap, ParentMap]:
     """Enumerate distinct (a, b) parent pairs, for unique keys made of two foreign keys.
 
     `apart`: both point at the same table and a row never pairs a parent with itself (b != a),
-    which leaves first * (second - 1) pairs.
+    which leaves first * (second - 1) pairs. `unordered` (with `apart`): {a, b} is distinct
+    too, as a row's pair is then put in order (CHECK (a < b)): b lies 1 to (second - 1) // 2
+    parents after a, round the table, which leaves first * ((second - 1) // 2) pairs.
     """
+    ahead = (second - 1) // 2 if unordered else second - 1
 
     def a(row: int) -> int | None:
         return row % first if first else None
@@ -204,8 +207,8 @@ def pair_maps(
         if not (first and second):
             return None
         step = row // first + mix(key, row % first)
-        if apart and second > 1:
-            return (row % first + 1 + step % (second - 1)) % second
+        if apart and ahead > 0:
+            return (row % first + 1 + step % ahead) % second
         return step % second
 
     return ParentMap(a), ParentMap(b)
@@ -317,3 +320,26 @@ def round_robin_map(parents: int) -> ParentMap:
         lambda row: row % parents,
         block=lambda start, n: [r % parents for r in range(start, start + n)],
     )
+
+
+def ordered_maps(
+    first: ParentMap, second: ParentMap, value: Callable[[int], object]
+) -> tuple[ParentMap, ParentMap]:
+    """The two parents of a row, in order of their key `value` (CHECK (a < b) between keys)."""
+
+    def ends(a: int | None, b: int | None) -> tuple[int | None, int | None]:
+        if a is None or b is None:
+            return a, b
+        return (a, b) if value(a) <= value(b) else (b, a)  # type: ignore[operator]
+
+    def pick(end: int) -> ParentMap:
+        def index(row: int) -> int | None:
+            return ends(first.index(row), second.index(row))[end]
+
+        def block(start: int, n: int) -> list[int | None]:
+            pairs = map(ends, first.indexes(start, n), second.indexes(start, n))
+            return [pair[end] for pair in pairs]
+
+        return ParentMap(index, block=block)
+
+    return pick(0), pick(1)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from devenv.errors import SeedError
-from devenv.seeding import keys, scales
+from devenv.seeding import checks, keys, scales
 from devenv.seeding.definitions import (
     ColumnDef,
     Definitions,
@@ -200,6 +200,8 @@ class Planner:
         for first, second in plan.pairs:
             same = fks[first].ref_table == fks[second].ref_table  # a parent never pairs with itself
             others = max(self.parent_count(fks[second], scale) - same, 0)
+            if first in self.ordered(q):  # in order too: each pair once, not twice
+                others //= 2
             limit = min(limit, self.parent_count(fks[first], scale) * others)
         table = self.schema.tables[q]
         tdef = self.tdefs.get(q)
@@ -263,6 +265,8 @@ class Planner:
                 f"table {q} needs rows in {fk.ref_table} (foreign key {fk.name}), which gets none",
                 hint=f"Give {fk.ref_table} rows in seeds/ (rows = N), or make {q} empty.",
             )
+        if fk.name in self.ordered(q):
+            return self._ordered_maps(q, self.ordered(q)[fk.name])[fk.name]
         for first, second in plan.pairs:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
@@ -285,6 +289,49 @@ class Planner:
             small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)
         return keys.random_map(draws, nulls, threshold, small, parents)
+
+    @functools.cache  # noqa: B019
+    def ordered(self, q: str) -> dict[str, tuple[str, str]]:
+        """Foreign keys held in order by a CHECK: name -> (the smaller, the larger).
+
+        `CHECK (user_a < user_b)` between two one-column keys to the same parent column, as in
+        a friendship stored once. Nullable ones are left as they are.
+        """
+        table, out = self.schema.tables[q], {}
+        for r in checks.analyse([(c.name, c.expression) for c in table.checks]).relations:
+            a, b = self.fk_of(q, r.small), self.fk_of(q, r.large)
+            if r.distinct or a is None or b is None or a.name == b.name or a.ref_table == q:
+                continue
+            same = (a.ref_table, a.ref_columns) == (b.ref_table, b.ref_columns)
+            if same and len(a.columns) == 1 and self._notnull(q, a) and self._notnull(q, b):
+                out[a.name] = out[b.name] = (a.name, b.name)
+        return out
+
+    def _ordered_maps(self, q: str, names: tuple[str, str]) -> dict[str, ParentMap]:
+        """Two parents per row, apart, then put in the order the CHECK asks (made once)."""
+        made = self._shared.get((q, ",".join(names)))
+        if made is not None:
+            return made
+        fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
+        small, large = fks[names[0]], fks[names[1]]
+        parents = self.parent_count(small, self.scale)
+        pair = next((p for p in self.uniques[q].pairs if set(p) == set(names)), None)
+        if pair is not None:
+            first, second = keys.pair_maps(
+                key_int(self.key(q, pair[0], stream="pair")), parents, parents,
+                apart=True, unordered=True,
+            )  # fmt: skip
+        else:
+            draws = [Draws(self.key(q, n, stream="fk"), wide=True) for n in names]
+            first = keys.random_map(draws[0], None, 0, (0, 0), parents)
+            second = keys.apart_map(
+                first, keys.random_map(draws[1], None, 0, (0, 0), parents), parents
+            )
+        value = self.value_at(small.ref_table, small.ref_columns[0])
+        low, high = keys.ordered_maps(first, second, value)
+        made = {small.name: low, large.name: high}
+        self._shared[(q, ",".join(names))] = made
+        return made
 
     def spread(self, q: str, fk: ForeignKey) -> bool:
         """Whether `fk` groups rows whose spans must not overlap (EXCLUDE (room_id WITH =, ...)).

@@ -778,3 +778,26 @@ def test_hash_partitions_with_a_foreign_key_on_the_bulk_path(db: str) -> None:
     )
     assert keys == 3  # the parent's and each partition's
     assert set(fk_violations(db).values()) == {0}
+
+
+@pytest.mark.parametrize("key", ["serial", "uuid"])
+def test_two_keys_to_one_table_held_in_order_by_a_check(db: str, tmp_path: Path, key: str) -> None:
+    """A friendship stored once, CHECK (user_a < user_b), and a transfer with CHECK (b > a)."""
+    default = " default gen_random_uuid()" if key == "uuid" else ""
+    ref = "uuid" if key == "uuid" else "int"
+    apply_sql(
+        db,
+        f"create table users (id {key} primary key{default}, name text not null);"
+        f"create table friendships (user_a {ref} not null references users (id),"
+        f" user_b {ref} not null references users (id), primary key (user_a, user_b),"
+        " check (user_a < user_b));"
+        f"create table transfers (id serial primary key, a {ref} not null references users (id),"
+        f" b {ref} not null references users (id), check (b > a));",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=8)
+    assert scalar(db, "SELECT count(*) FROM friendships") == 1000
+    assert scalar(db, "SELECT count(*) FROM transfers WHERE a >= b") == 0
+    (tmp_path / "seeds.toml").write_text("[tables.users]\nrows = 5\n")  # 10 pairs in order
+    report = run_seed(db, definitions_dir=tmp_path, scale="small", seed=8)
+    assert scalar(db, "SELECT count(DISTINCT (user_a, user_b)) FROM friendships") == 10
+    assert "public.friendships: 10 rows instead of 100" in " ".join(report.notes)
