@@ -303,9 +303,16 @@ class Planner:
             if r.distinct or a is None or b is None or a.name == b.name or a.ref_table == q:
                 continue
             same = (a.ref_table, a.ref_columns) == (b.ref_table, b.ref_columns)
-            if same and len(a.columns) == 1 and self._notnull(q, a) and self._notnull(q, b):
+            notnull = self._notnull(q, a) and self._notnull(q, b)
+            if same and len(a.columns) == 1 and notnull and not self._alone(q, a, b):
                 out[a.name] = out[b.name] = (a.name, b.name)
         return out
+
+    def _alone(self, q: str, *fks: ForeignKey) -> bool:
+        """Whether one of the keys maps alone: one-to-one, or children per parent."""
+        tdef = self.tdefs.get(q)
+        grouped = tdef.per_parent["column"] if tdef and tdef.per_parent else None
+        return any(f.name in self.uniques[q].one_to_one or grouped in f.columns for f in fks)
 
     def _ordered_maps(self, q: str, names: tuple[str, str]) -> dict[str, ParentMap]:
         """Two parents per row, apart, then put in the order the CHECK asks (made once)."""
@@ -345,10 +352,7 @@ class Planner:
 
     def _own_way(self, q: str, fk: ForeignKey) -> bool:
         """Whether `fk` picks parents its own way: children per parent, unique pairs, one-to-one."""
-        plan, tdef = self.uniques[q], self.tdefs.get(q)
-        grouped = bool(tdef and tdef.per_parent and tdef.per_parent["column"] in fk.columns)
-        paired = any(fk.name in pair for pair in plan.pairs)
-        return grouped or paired or fk.name in plan.one_to_one
+        return self._alone(q, fk) or any(fk.name in pair for pair in self.uniques[q].pairs)
 
     def _sharing(self, q: str, fk: ForeignKey) -> tuple[ForeignKey, ...]:
         """The foreign keys of `q` that share a column with `fk` (it too), when they must agree.
