@@ -265,7 +265,7 @@ class TableBuilder(SpecialColumns):
     def null_fraction(self, name: str, cdef: ColumnDef | None) -> float:
         """Return the share of NULLs of a column (0 where NULL is not allowed)."""
         col = self.table.column(name)
-        notnull = self._never_null(name) or self.rules.get(name, ColumnRules()).notnull
+        notnull = col.never_null or self.rules.get(name, ColumnRules()).notnull
         if any(name in k.columns and not k.nulls_distinct for k in self.table.uniques):
             notnull = True  # UNIQUE NULLS NOT DISTINCT: a second NULL would be a duplicate
         if name in self.smalls and any(
@@ -418,18 +418,17 @@ class TableBuilder(SpecialColumns):
         when the column now follows that.
         """
         assert self.p.probe is not None
-        free = [
-            c for c in used
-            if c in self.gens and self.p.fk_of(self.q, c) is None and not self._never_null(c)
-        ]  # fmt: skip
+        nullable = {c.name for c in self.table.columns if not c.never_null}
+        free = [c for c in used if c in self.gens and c in nullable and not self.p.fk_of(self.q, c)]
         fixed = [c for c in used if c not in free]
         if len(free) != 1:
             return False
         options = [self._few_values(c) for c in fixed]
+        known = [o for o in options if o is not None]
         value = self._a_value(free[0])
-        if value is None or any(o is None for o in options):
+        if value is None or len(known) < len(options):
             return False
-        combos = list(itertools.product(*(o for o in options if o is not None)))
+        combos = list(itertools.product(*known))
         if len(combos) > 64:
             return False
         rows = [(*combo, v) for combo in combos for v in (value, None)]
@@ -441,7 +440,9 @@ class TableBuilder(SpecialColumns):
             return False  # some rows cannot pass at all: the sampling reports it
         if all(a == (True, True) for a in allowed.values()):
             return False  # NULLs are not what the CHECK is about
-        self._tie_nulls(free[0], fixed, allowed, value)
+        # The columns the database fills take their one DEFAULT value.
+        constants = {c: o[0] for c, o in zip(fixed, known, strict=True) if c not in self.gens}
+        self._tie_nulls(free[0], fixed, constants, allowed, value)
         self.p.notes.append(
             f"{self.q}: CHECK {check[0]} is not understood as written; NULLs of {free[0]}"
             f" follow {', '.join(fixed)}, as the database evaluates it"
@@ -452,6 +453,7 @@ class TableBuilder(SpecialColumns):
         self,
         name: str,
         fixed: list[str],
+        constants: dict[str, Any],
         allowed: dict[tuple[Any, ...], tuple[bool, bool]],
         example: Any,
     ) -> None:
@@ -464,7 +466,6 @@ class TableBuilder(SpecialColumns):
         drawn.column = hidden
         self.gens[hidden] = drawn
         inputs = tuple(c for c in fixed if c in self.gens)
-        constants = {c: (self._few_values(c) or [None])[0] for c in fixed if c not in self.gens}
         values = [v for v in self._values_of(drawn) if v is not None]
         key = key_int(self.p.key(self.q, name, stream="nulls"))
 
@@ -485,11 +486,6 @@ class TableBuilder(SpecialColumns):
             return value if value is not None else some_value(row)
 
         self.gens[name] = DerivedGen(name, drawn.encode, (*inputs, hidden), tied, gens=self.gens)
-
-    def _never_null(self, name: str) -> bool:
-        """Whether the column, or its domain, is NOT NULL."""
-        col = self.table.column(name)
-        return col.notnull or col.type.notnull
 
     def _few_values(self, name: str) -> list[Any] | None:
         """The few values a column takes (at most 16), or None: drawn, constant or its DEFAULT."""

@@ -83,8 +83,6 @@ def random_map(
         tc, tp = 1 << 62, parents
 
     def index(row: int) -> int | None:
-        if nulls is not None and nulls.at(row) < threshold:
-            return None
         u = draws.at(row)
         p = (row // tc) * tp + u % tp
         return p if p < parents else u % parents
@@ -102,14 +100,9 @@ def random_map(
             else:  # the last, partial tranche of parents
                 out.extend([p if (p := base + u % tp) < parents else u % parents for u in part])
             row = stop
-        if nulls is not None and threshold > 0:
-            return [
-                None if d < threshold else p
-                for p, d in zip(out, nulls.block(start, n), strict=True)
-            ]
         return out
 
-    return ParentMap(index, block=block)
+    return with_nulls(ParentMap(index, block=block), nulls, threshold)
 
 
 def self_map(draws: Draws, nulls: Draws | None, threshold: int) -> ParentMap:
@@ -294,8 +287,10 @@ def shared_maps(
     return maps
 
 
-def with_nulls(base: ParentMap, nulls: Draws, threshold: int) -> ParentMap:
+def with_nulls(base: ParentMap, nulls: Draws | None, threshold: int) -> ParentMap:
     """The same parents, but None for the share of rows whose null draw is below threshold."""
+    if nulls is None or threshold <= 0:
+        return base
 
     def index(row: int) -> int | None:
         return None if nulls.at(row) < threshold else base.index(row)

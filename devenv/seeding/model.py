@@ -48,6 +48,11 @@ class Column:
     sequence: tuple[int, int] | None = None
 
     @property
+    def never_null(self) -> bool:
+        """Return True when the column, or its domain, is NOT NULL."""
+        return self.notnull or self.type.notnull
+
+    @property
     def db_assigned(self) -> bool:
         """Return True when the database must fill this column (identity, generated, serial)."""
         return bool(self.identity) or self.generated or self.sequence is not None

@@ -109,7 +109,8 @@ class Planner:
         self.notes: list[str] = []
         self.pool_cache: dict[Any, Any] = {}
         self._in_progress: set[tuple[str, str]] = set()
-        self._shared: dict[tuple[str, str], dict[str, ParentMap]] = {}
+        # Parent maps made once for keys that go together (sharing columns, or held in order).
+        self._key_maps: dict[tuple[str, str], dict[str, ParentMap]] = {}
         # Asks the database which values pass CHECKs devenv cannot read (none: no database).
         self.probe: Probe | None = None
         # Asks the database for the value of a constant expression, such as a column DEFAULT.
@@ -281,7 +282,7 @@ class Planner:
         if own is None and (sharing := self._sharing(q, fk)):
             own = self._shared_maps(q, sharing)[fk.name]
         if own is not None:
-            return keys.with_nulls(own, nulls, threshold) if nulls and threshold else own
+            return keys.with_nulls(own, nulls, threshold)
         if fk.ref_table in self.kept_rows:
             return keys.random_map(draws, nulls, threshold, (0, 0), parents)
         small = (self.count(q, scale="small"), self.parent_count(fk, "small"))
@@ -316,7 +317,7 @@ class Planner:
 
     def _ordered_maps(self, q: str, names: tuple[str, str]) -> dict[str, ParentMap]:
         """Two parents per row, apart, then put in the order the CHECK asks (made once)."""
-        made = self._shared.get((q, ",".join(names)))
+        made = self._key_maps.get((q, ",".join(names)))
         if made is not None:
             return made
         fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
@@ -337,7 +338,7 @@ class Planner:
         value = self.value_at(small.ref_table, small.ref_columns[0])
         low, high = keys.ordered_maps(first, second, value)
         made = {small.name: low, large.name: high}
-        self._shared[(q, ",".join(names))] = made
+        self._key_maps[(q, ",".join(names))] = made
         return made
 
     def spread(self, q: str, fk: ForeignKey) -> bool:
@@ -376,7 +377,7 @@ class Planner:
     def _shared_maps(self, q: str, group: tuple[ForeignKey, ...]) -> dict[str, ParentMap]:
         """Parent maps for foreign keys sharing columns: made once for the whole group."""
         names = ",".join(sorted(f.name for f in group))
-        made = self._shared.get((q, names))
+        made = self._key_maps.get((q, names))
         if made is not None:
             return made
         shared = [c for c in group[0].columns if all(c in f.columns for f in group)]
@@ -397,7 +398,7 @@ class Planner:
             )
         empty = ParentMap(lambda row: None)
         made = {f.name: m for f, m in zip(group, maps or [empty] * len(group), strict=True)}
-        self._shared[(q, names)] = made
+        self._key_maps[(q, names)] = made
         return made
 
     def _notnull(self, q: str, fk: ForeignKey) -> bool:

@@ -112,7 +112,7 @@ def _pull(name: str, excluded: set[str], seeded: set[str], kept: set[str]) -> No
 
 def fk_nullable(table: Table, fk: ForeignKey) -> bool:
     """Return True when every column of the FK may be NULL."""
-    return all(not table.column(c).notnull and not table.column(c).type.notnull for c in fk.columns)
+    return not any(table.column(c).never_null for c in fk.columns)
 
 
 def load_order(
