@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import string
+from collections.abc import Callable
 from typing import Any
 
 from devenv.errors import SeedError
-from devenv.seeding import keys, providers
+from devenv.seeding import jsonshape, keys, providers
 from devenv.seeding.checks import ColumnRules, Relation, analyse, columns_in
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import sample_rows
@@ -26,7 +27,7 @@ from devenv.seeding.gens import (
 from devenv.seeding.model import Column, ForeignKey
 from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
-from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table
+from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table, words
 from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
@@ -116,8 +117,8 @@ class TableBuilder(SpecialColumns):
                 relations.append(Relation(lower, upper, strict=False))
                 seen.add((lower, upper))
         named = {snake(c.name): c.name for c in self.table.columns}
-        for words in IMPLIED:
-            small, large = (named.get(w) for w in words)
+        for pair in IMPLIED:
+            small, large = (named.get(w) for w in pair)
             if small and large and (small, large) not in seen:
                 relations.append(Relation(small, large, strict=False))
         return facts.columns, relations, facts.unread
@@ -157,7 +158,7 @@ class TableBuilder(SpecialColumns):
         for check, used in self.row_checks:
             if rows and self._nulls_follow(check, used):
                 continue
-            self._rows_pass(check, used, rows)
+            self._rows_pass(check, used, rows, shaped=rows > 0 and self._null_patterns(check, used))
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
         sql = tuple(d for d in self.defs.values() if d.kind == "sql")
@@ -285,6 +286,9 @@ class TableBuilder(SpecialColumns):
             or (self.objects and name in self.object_columns())
         ):
             return 0.0
+        rule = infer(self.table.name, name, col.type)
+        if rule is not None and rule.null_fraction is not None:
+            return rule.null_fraction
         return DEFAULT_NULL_FRACTION
 
     def _with_nulls(self, col: Column, cdef: ColumnDef | None, gen: Gen) -> Gen:
@@ -314,8 +318,10 @@ class TableBuilder(SpecialColumns):
             values = adapt(made, col.type)
         except Misfit as exc:
             raise self.error(col.name, str(exc)) from exc
-        kept, weights = fit(values, made.weights, rules, col.type)
         checks = self.probes.get(col.name, [])
+        if checks and family(col.type) == "json":
+            values = self._json_needs(col, values, checks)
+        kept, weights = fit(values, made.weights, rules, col.type)
         if checks and kept:
             kept, weights = self._passing(col, kept, weights, checks)
         if not kept or (strict and len(kept) < len(values)):
@@ -336,6 +342,15 @@ class TableBuilder(SpecialColumns):
             table = build_table(kept, enc, weights=weights, null_fraction=fraction)
             self.p.pool_cache[shared] = table
         return PoolGen(col.name, enc, table, Draws(self.p.key(self.q, col.name), bits=SLOT_BITS))
+
+    def _json_needs(self, col: Column, values: list[Any], checks: list[tuple[str, str]]) -> Any:
+        """JSON values given the keys the column's CHECKs ask for (`data ? 'kind'` and such)."""
+        needs = jsonshape.needs(col.name, [definition for _, definition in checks])
+        if not needs:
+            return values
+        rnd = self.p.rnd(self.q, col.name, "json")
+        vocab = [w.lower() for w in words("words")]
+        return [needs.apply(v, rnd, vocab) for v in values]
 
     def _passing(
         self,
@@ -461,18 +476,8 @@ class TableBuilder(SpecialColumns):
 
         A row that must have a value where the generator drew NULL gets one of its values.
         """
-        drawn = self.gens[name]
-        hidden = f"{name}\x00drawn"
-        drawn.column = hidden
-        self.gens[hidden] = drawn
+        drawn, hidden, some_value = self._set_aside(name, example)
         inputs = tuple(c for c in fixed if c in self.gens)
-        values = [v for v in self._values_of(drawn) if v is not None]
-        key = key_int(self.p.key(self.q, name, stream="nulls"))
-
-        def some_value(row: int) -> Any:
-            if isinstance(drawn, NullableGen):
-                return drawn.inner.at(row)
-            return values[mix(key, row) % len(values)] if values else example
 
         def tied(row: int, *args: Any) -> Any:
             given = dict(zip(inputs, args[:-1], strict=True))
@@ -486,6 +491,74 @@ class TableBuilder(SpecialColumns):
             return value if value is not None else some_value(row)
 
         self.gens[name] = DerivedGen(name, drawn.encode, (*inputs, hidden), tied, gens=self.gens)
+
+    def _set_aside(self, name: str, example: Any) -> tuple[Gen, str, Callable[[int], Any]]:
+        """Move `name`'s generator to a hidden column, for a generator that decides its NULLs.
+
+        Returns it, the hidden column, and a function giving a row a value where it drew NULL.
+        """
+        drawn = self.gens[name]
+        hidden = f"{name}\x00drawn"
+        drawn.column = hidden
+        self.gens[hidden] = drawn
+        values = [v for v in self._values_of(drawn) if v is not None]
+        key = key_int(self.p.key(self.q, name, stream="nulls"))
+
+        def some_value(row: int) -> Any:
+            if isinstance(drawn, NullableGen):
+                return drawn.inner.at(row)
+            return values[mix(key, row) % len(values)] if values else example
+
+        return drawn, hidden, some_value
+
+    def _null_patterns(self, check: tuple[str, str], used: tuple[str, ...]) -> bool:
+        """Give nullable columns only the NULL patterns a CHECK devenv cannot read allows.
+
+        `num_nonnulls(post_id, photo_id) = 1`, `(a IS NULL) <> (b IS NULL)`, `coalesce(a, b) IS
+        NOT NULL`: the database evaluates the CHECK for every pattern of set and NULL columns,
+        with a value each generator makes. A row keeps the pattern it drew when that one is
+        allowed, else takes an allowed one by its hash. Returns True when the columns now follow
+        the allowed patterns (the caller still samples rows against the CHECK).
+        """
+        assert self.p.probe is not None
+        cols = [self.table.column(c) for c in used]
+        if not 2 <= len(used) <= 4 or any(
+            c.never_null or c.name not in self.gens or c.name in self.deferred for c in cols
+        ):
+            return False
+        examples = [self._a_value(c) for c in used]
+        if any(v is None for v in examples):
+            return False
+        patterns = list(itertools.product((True, False), repeat=len(used)))  # True: set
+        rows = [tuple(v if s else None for v, s in zip(examples, p, strict=True)) for p in patterns]
+        ok = self.p.probe(self.q, cols, rows, [check])
+        allowed = [p for p, passes in zip(patterns, ok, strict=True) if passes]
+        if not allowed or len(allowed) == len(patterns):
+            return False  # nothing passes (sampling reports it), or NULLs do not matter
+        fill = [self._set_aside(c, v) for c, v in zip(used, examples, strict=True)]
+        hidden = tuple(h for _, h, _ in fill)
+        permitted = set(allowed)
+        key = key_int(self.p.key(self.q, "\x00".join(used), stream="null-pattern"))
+
+        def pattern(row: int, values: tuple[Any, ...]) -> tuple[bool, ...]:
+            drawn = tuple(v is not None for v in values)
+            return drawn if drawn in permitted else allowed[mix(key, row) % len(allowed)]
+
+        for i, (name, (drawn, _, some_value)) in enumerate(zip(used, fill, strict=True)):
+
+            def follow(row: int, *values: Any, i: int = i, some_value: Any = some_value) -> Any:
+                if not pattern(row, values)[i]:
+                    return None
+                return values[i] if values[i] is not None else some_value(row)
+
+            self.gens[name] = DerivedGen(name, drawn.encode, hidden, follow, gens=self.gens)
+        shown = " / ".join(", ".join(c for c, s in zip(used, p, strict=True) if s) or "none"
+                           for p in allowed)  # fmt: skip
+        self.p.notes.append(
+            f"{self.q}: CHECK {check[0]} is not understood as written; rows set only the"
+            f" columns it allows together ({shown}), as the database evaluates it"
+        )
+        return True
 
     def _few_values(self, name: str) -> list[Any] | None:
         """The few values a column takes (at most 16), or None: drawn, constant or its DEFAULT."""
@@ -515,11 +588,13 @@ class TableBuilder(SpecialColumns):
             return drawn[0]
         return next((v for r in range(64) if (v := gen.at(r)) is not None), None)
 
-    def _rows_pass(self, check: tuple[str, str], used: tuple[str, ...], rows: int) -> None:
+    def _rows_pass(
+        self, check: tuple[str, str], used: tuple[str, ...], rows: int, *, shaped: bool = False
+    ) -> None:
         """A CHECK over several columns devenv cannot read: the database checks sampled rows.
 
         Rows that break it are an error before anything is loaded; otherwise a note says the
-        CHECK was only sampled.
+        CHECK was only sampled (unless the rows were `shaped` by it, which has its own note).
         """
         assert self.p.probe is not None
         name = check[0]
@@ -532,9 +607,10 @@ class TableBuilder(SpecialColumns):
         sample = [tuple(self.gens[c].at(r) for c in used) for r in sample_rows(rows)]
         ok = self.p.probe(self.q, cols, sample, [check])
         if all(ok):
-            self.p.notes.append(
-                f"{self.q}: CHECK {name} is not understood; {len(sample)} sampled rows pass it"
-            )
+            if not shaped:
+                self.p.notes.append(
+                    f"{self.q}: CHECK {name} is not understood; {len(sample)} sampled rows pass it"
+                )
             return
         bad = sample[ok.index(False)]
         shown = ", ".join(

@@ -349,6 +349,10 @@ def _load(
     phases.mark("deferred")
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
+    views = _guard("(materialized views)", partial(sink.refresh_views, names))
+    if views:
+        plan.notes.append(f"refreshed materialized views: {', '.join(views)}")
+    phases.mark("views")
     return reports
 
 

@@ -67,6 +67,7 @@ class Rule:
     column: re.Pattern[str] | None = None
     table: re.Pattern[str] | None = None
     types: tuple[str, ...] = ()
+    null_fraction: float | None = None  # for a nullable column, when a rule knows better
 
     @property
     def by_name(self) -> bool:
@@ -97,6 +98,7 @@ def load_rules() -> tuple[Rule, ...]:
             column=re.compile(item["column"], re.IGNORECASE) if "column" in item else None,
             table=re.compile(item["table"], re.IGNORECASE) if "table" in item else None,
             types=tuple(item.get("types", ())),
+            null_fraction=item.get("null_fraction"),
         )
         for item in data.get("rule", [])
     )

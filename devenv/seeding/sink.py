@@ -83,6 +83,24 @@ WHERE a.pid IN (
         AND d.refobjid = ANY(%(tables)s) AND d.deptype IN ('a', 'i'))))
 ORDER BY a.pid
 """
+# Materialized views that read seeded tables, directly or through other views, and hold data;
+# the deepest last, so a view built on another is refreshed after it.
+_VIEWS = """
+WITH RECURSIVE reads(view, base) AS (
+    SELECT DISTINCT r.ev_class, d.refobjid
+    FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+), reach(view, depth) AS (
+    SELECT view, 1 FROM reads WHERE base = ANY(%s)
+    UNION
+    SELECT reads.view, reach.depth + 1 FROM reads JOIN reach ON reads.base = reach.view
+    WHERE reach.depth < 32
+)
+SELECT n.nspname, c.relname FROM reach JOIN pg_class c ON c.oid = reach.view
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND c.relispopulated
+GROUP BY n.nspname, c.relname ORDER BY max(reach.depth), n.nspname, c.relname
+"""
 _PROVENANCE = [
     "CREATE SCHEMA IF NOT EXISTS devenv_meta",
     """CREATE TABLE IF NOT EXISTS devenv_meta.seed_runs (
@@ -216,6 +234,24 @@ class PostgresSink:
                     self.conn.execute(query)
             except psycopg.errors.InsufficientPrivilege:
                 log.warning("cannot move sequence %s.%s past the seeded %s", seq_schema, seq, table)
+
+    def refresh_views(self, tables: list[str]) -> list[str]:
+        """Refresh the populated materialized views over `tables`; return the ones refreshed.
+
+        A view the role may not refresh is logged and left as it was.
+        """
+        done = []
+        for schema, name in self.conn.execute(_VIEWS, [self._oids(tables)]).fetchall():
+            try:
+                with self.conn.transaction():
+                    self.conn.execute(
+                        sql.SQL("REFRESH MATERIALIZED VIEW {}").format(sql.Identifier(schema, name))
+                    )
+            except psycopg.errors.InsufficientPrivilege:
+                log.warning("cannot refresh materialized view %s.%s", schema, name)
+                continue
+            done.append(f"{schema}.{name}")
+        return done
 
     def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
         """Drop FKs, unique keys and indexes (re-created after the load, which validates them)."""
