@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from devenv.seeding.checks import columns_in
 from devenv.seeding.model import Check, Column, ForeignKey, PgType, Schema, Table, UniqueKey
 
 _SKIP_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast", "devenv_meta"]
@@ -59,7 +60,9 @@ SELECT i.indrelid, ic.relname, i.indexprs IS NOT NULL,
        ARRAY(SELECT DISTINCT d.refobjsubid::int FROM pg_depend d
              WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
                AND d.refobjid = i.indrelid AND d.refobjsubid > 0) || i.indkey::int2[]::int[],
-       coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false)
+       coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false),
+       i.indkey::int2[]::int[], pg_get_expr(i.indexprs, i.indrelid),
+       pg_get_expr(i.indpred, i.indrelid)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indisunique AND i.indrelid = ANY(%s)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
@@ -364,10 +367,13 @@ def _table_constraints(
             span = _span(definition)
             if span is not None:
                 spans.append(span)
-    for rel, name, has_expr, keys, one_null in indexes:
+    for rel, name, has_expr, keys, one_null, indkey, exprs, where in indexes:
         if rel == oid:
             used = tuple(dict.fromkeys(cols[k] for k in keys if k > 0))
+            # The columns only the WHERE of a partial index reads (not its key or expressions).
+            keyed = {cols[k] for k in indkey if k > 0} | columns_in(exprs or "", set(used))
             uniques.append(
-                UniqueKey(name, used, expression=bool(has_expr), nulls_distinct=not one_null)
-            )
+                UniqueKey(name, used, expression=bool(has_expr), nulls_distinct=not one_null,
+                          where=where, filter_only=tuple(c for c in used if c not in keyed))
+            )  # fmt: skip
     return tuple(uniques), tuple(fks), tuple(checks), tuple(exclusions), tuple(spans)

@@ -31,7 +31,7 @@ from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table, words
 from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
-from devenv.seeding.shaping import Misfit, adapt, fit
+from devenv.seeding.shaping import Misfit, adapt, fit, max_length
 from devenv.seeding.special import SpecialColumns
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
@@ -90,6 +90,12 @@ class TableBuilder(SpecialColumns):
             else:
                 planner.notes.append(
                     f"{q}: CHECK {check[0]} is not understood; values are not shaped by it"
+                )
+        if planner.probe is not None:
+            for name, keys in planner.uniques[q].avoid.items():
+                self.probes.setdefault(name, []).extend(
+                    (f"(the WHERE of unique index {index})", f"CHECK (({where}) IS NOT TRUE)")
+                    for index, where in keys
                 )
         self.after = {
             r.large: r for r in relations if self._generated(r.large) and self._generated(r.small)
@@ -668,7 +674,9 @@ class TableBuilder(SpecialColumns):
             )
         if rules.patterns and family(col.type) == "text":
             try:
-                values = examples(rules.patterns[0], self.p.rnd(self.q, col.name, "pattern"))
+                rnd = self.p.rnd(self.q, col.name, "pattern")
+                lengths = (rules.min_length or 0, max_length(rules, col.type))
+                values = examples(rules.patterns[0], rnd, lengths=lengths)
                 return self.pool(col, providers.Made(values, "text"), None, strict=False)
             except (PatternTooHard, SeedError):
                 self.p.notes.append(f"{self.q}.{col.name}: pattern {rules.patterns[0]!r} too hard")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -28,11 +29,11 @@ from devenv.seeding.gens import (
 )
 from devenv.seeding.model import Column, PgType, Table
 from devenv.seeding.objects import extension, render
-from devenv.seeding.patterns import widths
+from devenv.seeding.patterns import PatternTooHard, alphabets, widths
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.shaping import bounds, max_length
-from devenv.seeding.uniques import LETTERS, SHORT_TEXT, letter_codes, text_capacity
+from devenv.seeding.uniques import LETTERS, SHORT_TEXT, codes, letter_codes, text_capacity
 from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration, pg_interval
 
 if TYPE_CHECKING:
@@ -214,6 +215,8 @@ class DerivedColumns:
         forms: list[Callable[[], Gen]] = []
         if limit is None or limit >= SHORT_TEXT:
             forms += [partial(self._suffixed, col, limit, sep) for sep in ("-", "_", ".")]
+        if rules.patterns:
+            forms.append(partial(self._pattern_codes, col, rules.patterns[0], key))
         if rules.patterns or checks or (limit is not None and limit < SHORT_TEXT):
             # Codes as wide as the largest scale needs, so row N is the same at every scale.
             most = self.p.count(self.q, scale="large")
@@ -244,6 +247,20 @@ class DerivedColumns:
             "values that does" + (f" ({failure.message})" if failure else ""),
             hint=f"Give {self.table.name}.{col.name} a template with {{row}} that matches it.",
         ) from failure
+
+    def _pattern_codes(self, col: Column, pattern: str, key: bytes) -> Gen:
+        """Distinct strings built character by character from the pattern (`^[A-Z]{3}-[0-9]{4}$`).
+
+        Raises SeedError when the pattern is beyond that, or has room for too few strings.
+        """
+        try:
+            positions = alphabets(pattern)
+        except PatternTooHard as exc:
+            raise self.error(col.name, f"pattern {pattern!r} is too hard to enumerate") from exc
+        room = math.prod(map(len, positions))
+        if room < self.p.count(self.q):
+            raise self.error(col.name, f"pattern {pattern!r} has room for {room:,} values")
+        return RowGen(col.name, encoder(col.type), codes(positions, key))
 
     def _suffixed(self, col: Column, limit: int | None, sep: str) -> Gen:
         """The usual value of the column, cut to fit, then `sep` and the row number."""

@@ -78,6 +78,9 @@ class UniqueKey:
     expression: bool = False
     # False for UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): then one NULL at most.
     nulls_distinct: bool = True
+    # A partial unique index: its WHERE, and the columns only the WHERE reads.
+    where: str | None = None
+    filter_only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

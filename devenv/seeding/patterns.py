@@ -18,17 +18,74 @@ class PatternTooHard(ValueError):
     """The regular expression uses a construct this generator does not model."""
 
 
-def examples(pattern: str, rnd: random.Random, *, count: int = 1024) -> list[str]:
-    """Return distinct strings matching `pattern` (PostgreSQL `~` is a search)."""
+def examples(
+    pattern: str,
+    rnd: random.Random,
+    *,
+    count: int = 1024,
+    lengths: tuple[int, int | None] = (0, None),
+) -> list[str]:
+    """Return distinct strings matching `pattern` (PostgreSQL `~` is a search).
+
+    With `lengths` (least, most), open repeats (`+`, `*`) reach up to the most, and only strings
+    of those lengths are kept: `^[0-9]+$` in a `char(6)` gives six digits.
+    """
     try:
         tree = sre_parse.parse(pattern)
     except re.error as exc:
         raise PatternTooHard(str(exc)) from exc
-    out = {_render(tree, rnd) for _ in range(count)}
+    least, most = lengths
+    reach = max(_OPEN_MAX, min(most or 0, 64))
+    out: set[str] = set()
+    for _ in range(8 * count):  # strings of the wrong length are drawn again
+        text = _render(tree, rnd, reach)
+        if least <= len(text) <= (most or len(text)):
+            out.add(text)
+            if len(out) == count:
+                break
     checked = [s for s in sorted(out) if re.search(pattern, s)]
     if not checked:
         raise PatternTooHard(pattern)
     return checked
+
+
+def alphabets(pattern: str, *, open_repeat: int = 8) -> list[str]:
+    """One alphabet per character of the strings `pattern` matches, for distinct codes.
+
+    Bounded repeats take their most characters, open ones (`+`, `*`) `open_repeat` or their
+    least; a branch takes its first alternative. Raises PatternTooHard for anything else.
+    """
+    try:
+        tree = sre_parse.parse(pattern)
+    except re.error as exc:
+        raise PatternTooHard(str(exc)) from exc
+    return _alphabets(tree, open_repeat)
+
+
+def _alphabets(items: Any, open_repeat: int) -> list[str]:
+    out: list[str] = []
+    for op, arg in items:
+        if op == sre.LITERAL:
+            out.append(chr(arg))
+        elif op == sre.AT:
+            continue
+        elif op == sre.IN:
+            out.append("".join(dict.fromkeys(_charset(arg))))
+        elif op == sre.CATEGORY:
+            out.append(_category(arg))
+        elif op == sre.ANY:
+            out.append(_ANY)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, body = arg
+            count = max(low, open_repeat) if high == sre.MAXREPEAT else high
+            out += _alphabets(body, open_repeat) * count
+        elif op == sre.SUBPATTERN:
+            out += _alphabets(arg[-1], open_repeat)
+        elif op == sre.BRANCH:
+            out += _alphabets(arg[1][0], open_repeat)
+        else:
+            raise PatternTooHard(str(op))
+    return out
 
 
 def widths(pattern: str) -> tuple[int, int | None]:
@@ -41,11 +98,11 @@ def widths(pattern: str) -> tuple[int, int | None]:
     return low, high if anchored and high < sre.MAXREPEAT else None
 
 
-def _render(items: Any, rnd: random.Random) -> str:
-    return "".join(_one(op, arg, rnd) for op, arg in items)
+def _render(items: Any, rnd: random.Random, reach: int = _OPEN_MAX) -> str:
+    return "".join(_one(op, arg, rnd, reach) for op, arg in items)
 
 
-def _one(op: Any, arg: Any, rnd: random.Random) -> str:
+def _one(op: Any, arg: Any, rnd: random.Random, reach: int) -> str:
     if op == sre.LITERAL:
         return chr(arg)
     if op == sre.AT:
@@ -58,12 +115,12 @@ def _one(op: Any, arg: Any, rnd: random.Random) -> str:
         return rnd.choice(_charset(arg))
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
         low, high, body = arg
-        high = low + _OPEN_MAX if high == sre.MAXREPEAT else high
-        return "".join(_render(body, rnd) for _ in range(rnd.randint(low, high)))
+        high = low + reach if high == sre.MAXREPEAT else high
+        return "".join(_render(body, rnd, reach) for _ in range(rnd.randint(low, high)))
     if op == sre.SUBPATTERN:
-        return _render(arg[-1], rnd)
+        return _render(arg[-1], rnd, reach)
     if op == sre.BRANCH:
-        return _render(rnd.choice(arg[1]), rnd)
+        return _render(rnd.choice(arg[1]), rnd, reach)
     if op == sre.CATEGORY:
         return rnd.choice(_category(arg))
     raise PatternTooHard(str(op))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from devenv.seeding.definitions import TableDef
 from devenv.seeding.keys import coprime
-from devenv.seeding.model import ForeignKey, Table
+from devenv.seeding.model import ForeignKey, Table, UniqueKey
 from devenv.seeding.rng import key_int
 from devenv.seeding.rules import family
 
@@ -41,6 +41,8 @@ class UniquePlan:
     one_to_one: set[str] = field(default_factory=set)
     pairs: list[tuple[str, str]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    # Partial unique indexes whose WHERE no row should meet: column -> [(index, WHERE)].
+    avoid: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePlan:
@@ -57,6 +59,11 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
             plan.unresolved.append(key.name)
             continue
         own = [c for c in cols if c not in fk_of and c not in skipped]
+        if key.where is not None and _avoidable(key, own, fk_of):
+            # `(user_id) WHERE status = 'open'`: rows take statuses the WHERE excludes, rather
+            # than statuses made unique or one row per user.
+            plan.avoid.setdefault(key.filter_only[0], []).append((key.name, key.where))
+            continue
         if not own:
             _resolve_foreign(key.name, cols, fk_of, plan)
             continue
@@ -64,6 +71,17 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
         plan.carriers[carrier] = "row"
         unique_already.add(carrier)
     return plan
+
+
+def _avoidable(key: UniqueKey, own: list[str], fk_of: dict[str, ForeignKey]) -> bool:
+    """A partial key whose only own column is one its WHERE reads (and not for NULLs)."""
+    assert key.where is not None
+    return (
+        len(key.filter_only) == 1
+        and own == list(key.filter_only)
+        and key.filter_only[0] not in fk_of
+        and "NULL" not in key.where.upper()
+    )
 
 
 def _resolve_foreign(
@@ -102,16 +120,26 @@ def text_capacity(limit: int | None) -> int:
 
 def letter_codes(width: int, key: bytes) -> Callable[[int], str]:
     """Row -> a distinct code of `width` capital letters, spread over all of them by `key`."""
-    space = int(len(LETTERS) ** width)
+    return codes([LETTERS] * width, key)
+
+
+def codes(alphabets: list[str], key: bytes) -> Callable[[int], str]:
+    """Row -> a distinct string with one character from each alphabet, spread over all of them.
+
+    Row numbers beyond the product of the alphabets' sizes repeat earlier strings.
+    """
+    space = 1
+    for alphabet in alphabets:
+        space *= len(alphabet)
     seed = key_int(key)
     step = coprime(space, seed)
 
     def code(row: int) -> str:
         n = (row * step + seed) % space
         out = []
-        for _ in range(width):
-            n, digit = divmod(n, len(LETTERS))
-            out.append(LETTERS[digit])
+        for alphabet in alphabets:
+            n, digit = divmod(n, len(alphabet))
+            out.append(alphabet[digit])
         return "".join(out)
 
     return code

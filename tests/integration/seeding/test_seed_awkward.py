@@ -906,3 +906,44 @@ def test_soft_delete_markers_are_mostly_null(db: str) -> None:
     assert 50 <= scalar(db, "SELECT count(deleted_at) FROM posts") <= 150  # type: ignore[operator]
     assert 50 <= scalar(db, "SELECT count(archived_on) FROM posts") <= 150  # type: ignore[operator]
     assert scalar(db, "SELECT count(published_at) FROM posts") > 850  # type: ignore[operator]
+
+
+def test_a_partial_unique_index_on_a_foreign_key_leaves_other_rows_alone(db: str) -> None:
+    """One open order per customer: rows take the other statuses, unchanged, not unique ones."""
+    apply_sql(
+        db,
+        "create table customers (id serial primary key, name text not null);"
+        "create table orders (id serial primary key,"
+        " customer_id int not null references customers (id),"
+        " status text not null check (status in ('open', 'paid', 'shipped')));"
+        "create unique index one_open_order on orders (customer_id) where status = 'open';"
+        "create table carts (id serial primary key,"
+        " customer_id int not null references customers (id), state text not null);"
+        "create unique index one_live_cart on carts (customer_id) where state = 'live';",
+    )
+    report = run_seed(db, definitions_dir=None, scale="medium", seed=5)
+    assert scalar(db, "SELECT count(*) FROM orders") == 1000
+    assert scalar(db, "SELECT array_agg(DISTINCT status ORDER BY status) FROM orders") == [
+        "paid",
+        "shipped",
+    ]
+    assert scalar(db, "SELECT count(DISTINCT customer_id) FROM orders") < 1000  # type: ignore[operator]
+    # A column without a CHECK keeps its usual values (none of them 'live'), not unique ones.
+    assert scalar(db, "SELECT count(DISTINCT state) FROM carts") < 200  # type: ignore[operator]
+    assert not any("one_open_order" in note for note in report.notes)
+
+
+def test_unique_codes_and_fixed_width_digits_from_patterns(db: str) -> None:
+    apply_sql(
+        db,
+        "create table tickets (id serial primary key,"
+        " code text not null unique check (code ~ '^[A-Z]{3}-[0-9]{4}$'),"
+        " pin char(6) not null check (char_length(pin) = 6 and pin ~ '^[0-9]+$'),"
+        " ref varchar(12) unique check (ref ~ '^(TK|TX)[0-9]+$'));",
+    )
+    run_seed(db, definitions_dir=None, scale="large", seed=5)
+    rows = scalar(db, "SELECT count(*) FROM tickets")
+    assert rows == 25_000
+    assert scalar(db, "SELECT count(DISTINCT code) FROM tickets") == rows
+    assert scalar(db, "SELECT count(DISTINCT pin) FROM tickets") > 500  # type: ignore[operator]
+    assert scalar(db, "SELECT count(DISTINCT ref) = count(ref) FROM tickets") is True

@@ -135,3 +135,28 @@ def test_pattern_examples_match() -> None:
         assert all(re.search(pattern, s) for s in found)
     with pytest.raises(PatternTooHard):
         examples(r"^(?=a)b$", random.Random(1), count=5)
+
+
+def test_pattern_examples_of_a_given_length() -> None:
+    import random
+
+    from devenv.seeding.patterns import examples
+
+    found = examples("^[0-9]+$", random.Random(1), count=300, lengths=(6, 6))
+    assert len(found) == 300
+    assert {len(s) for s in found} == {6}
+
+
+def test_distinct_codes_from_a_pattern() -> None:
+    import re
+
+    from devenv.seeding.patterns import alphabets
+    from devenv.seeding.uniques import codes
+
+    positions = alphabets(r"^[A-Z]{3}-\d{4}$")
+    assert len(positions) == 8
+    code = codes(positions, b"key")
+    made = [code(row) for row in range(50_000)]
+    assert len(set(made)) == len(made)
+    assert all(re.fullmatch(r"[A-Z]{3}-[0-9]{4}", c) for c in made)
+    assert alphabets("^(TK|TX)[0-9]+$", open_repeat=3) == ["T", "KX", *["0123456789"] * 3]
