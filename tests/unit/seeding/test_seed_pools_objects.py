@@ -91,6 +91,11 @@ def test_rules_infer_by_name_then_type() -> None:
     assert infer("t", "zzz", PgType(20, "bigint", "int8")).provider == "integer"  # type: ignore[union-attr]
     assert not infer("t", "zzz", TEXT).by_name  # type: ignore[union-attr]
     assert infer("t", "zzz", PgType(0, "point", "unsupported")) is None
+    date = PgType(1082, "date", "date")
+    assert infer("people", "born", date).provider == "date_of_birth"  # type: ignore[union-attr]
+    # Soft-delete markers are NULL on most rows; other timestamps take the usual share.
+    assert infer("posts", "deletedAt", date).null_fraction == 0.9  # type: ignore[union-attr]
+    assert infer("posts", "published_at", date).null_fraction is None  # type: ignore[union-attr]
 
 
 def test_rules_read_camel_case_names_as_words() -> None:
