@@ -10,7 +10,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -107,14 +109,37 @@ def styled(text: str, style: str) -> Text:
     return Text(redact(text), style=style)
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A rich table on stdout; cell text is never read as markup (data may hold brackets)."""
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    whole: Sequence[str] = (),
+) -> None:
+    """A rich table on stdout; cell text is never read as markup (data may hold brackets).
+
+    Columns in `whole` (URLs, say) are never wrapped, so they can be copied; others fold.
+    Off a terminal (a pipe, a CI log) the table takes the width its cells need.
+    """
+    cells = [[c if isinstance(c, Text) else Text(redact(str(c))) for c in row] for row in rows]
     grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for column in columns:
-        grid.add_column(column, overflow="fold")
-    for row in rows:
-        grid.add_row(*(c if isinstance(c, Text) else Text(redact(str(c))) for c in row))
-    _out.print(grid)
+    for i, column in enumerate(columns):
+        if column in whole:
+            widest = max((cell_len(row[i].plain) for row in cells), default=0)
+            grid.add_column(column, no_wrap=True, min_width=max(widest, cell_len(column)))
+        else:
+            grid.add_column(column, overflow="fold")
+    for row in cells:
+        grid.add_row(*row)
+    if _out.is_terminal:
+        _out.print(grid)
+        return
+    before = _out.width
+    _out.width = max(before, Measurement.get(_out, _out.options.update(width=4096), grid).maximum)
+    try:
+        _out.print(grid)
+    finally:
+        _out.width = before
 
 
 def is_tty() -> bool:

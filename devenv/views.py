@@ -46,7 +46,7 @@ def _services_table(statuses: Sequence[ServiceStatus]) -> None:
         style = _STATE_STYLE.get(s.state, "")
         state = output.styled(s.state, style)
         rows.append([s.name, state, s.url, str(s.pid or ""), s.data, s.detail])
-    output.table("", ["service", "state", "url", "pid", "data", "note"], rows)
+    output.table("", ["service", "state", "url", "pid", "data", "note"], rows, whole=["url"])
 
 
 def up_done(result: UpResult, *, as_json: bool) -> None:

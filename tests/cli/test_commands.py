@@ -114,6 +114,19 @@ def test_status_of_a_new_project(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert "stopped" in result.out
 
 
+def test_tables_off_a_terminal_keep_each_row_on_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Piped or in a CI log, long URLs and paths are not folded at 80 columns."""
+    deep = tmp_path / ("a-project-with-a-long-name-" * 3)
+    deep.mkdir()
+    result = devenv(capsys, "status", "-C", str(deep))
+    assert result.code == 0
+    rows = [line for line in result.out.splitlines() if line.startswith(("postgres ", "s3 "))]
+    assert len(rows) == 2
+    assert all(str(deep / ".devenv") in row for row in rows)
+
+
 def test_logs_of_an_unknown_service(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = devenv(capsys, "logs", "redis", "-C", str(tmp_path))
     assert result.code == 4
