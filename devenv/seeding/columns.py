@@ -104,6 +104,8 @@ class TableBuilder(SpecialColumns):
         # CHECK (a <> b) between two foreign keys to one table: b's parent is moved off a's.
         self.apart = {r.large: r.small for r in relations if r.distinct and self._same_parent(r)}
         self.carriers = planner.uniques[q].carriers
+        fks = {fk.name: fk for fk in self.table.foreign_keys}
+        self.labels = {c: fks[f] for f, (c, _) in planner.uniques[q].labelled.items()}
         self.objects = self.object_spec()
 
     def _facts(self) -> tuple[dict[str, ColumnRules], list[Relation], list[tuple[str, str]]]:
@@ -191,8 +193,11 @@ class TableBuilder(SpecialColumns):
             return
         cdef = self.defs.get(name)
         fk = self.p.fk_of(self.q, name)
+        labelled = self.labels.get(name)
         if fk is not None and not (cdef and cdef.kind == "follow"):
             gen: Gen | None = self._foreign(col, fk, cdef)
+        elif labelled is not None:
+            gen = self.labelled(col, labelled)
         else:
             gen = self._value(col, cdef)
         if gen is None:

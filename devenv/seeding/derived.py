@@ -27,14 +27,21 @@ from devenv.seeding.gens import (
     SeqGen,
     UuidGen,
 )
-from devenv.seeding.model import Column, PgType, Table
+from devenv.seeding.model import Column, ForeignKey, PgType, Table
 from devenv.seeding.objects import extension, render
 from devenv.seeding.patterns import PatternTooHard, alphabets, widths
 from devenv.seeding.rng import key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.shaping import bounds, max_length
-from devenv.seeding.uniques import LETTERS, SHORT_TEXT, codes, letter_codes, text_capacity
-from devenv.seeding.values import DAY_US, coerce, encoder, parse_duration, pg_interval
+from devenv.seeding.uniques import (
+    LETTERS,
+    SHORT_TEXT,
+    codes,
+    few_values,
+    letter_codes,
+    text_capacity,
+)
+from devenv.seeding.values import DAY_US, encoder, parse_duration, pg_interval
 
 if TYPE_CHECKING:
     from devenv.seeding.planning import ObjectSpec, Planner
@@ -131,10 +138,9 @@ class DerivedColumns:
         key = key_int(self.p.key(self.q, col.name, stream="unique"))
         rules = self.rules.get(col.name, ColumnRules())
         low, _ = bounds(rules, col.type)
-        if col.type.base in ("enum", "bool") or rules.choices is not None:
+        values = few_values(col, rules.choices)
+        if values is not None:
             # Few possible values: hand them out in order (the planner caps the row count).
-            choices = rules.choices or col.type.labels
-            values = [coerce(v, col.type) for v in choices] if choices else [False, True]
             return RowGen(col.name, enc, lambda r: values[r % len(values)])
         if kind == "text":
             return self.unique_text(col)
@@ -247,6 +253,12 @@ class DerivedColumns:
             "values that does" + (f" ({failure.message})" if failure else ""),
             hint=f"Give {self.table.name}.{col.name} a template with {{row}} that matches it.",
         ) from failure
+
+    def labelled(self, col: Column, fk: ForeignKey) -> Gen:
+        """`kind` in `UNIQUE (customer_id, kind)`: the value paired with the row's parent."""
+        values = self.p.uniques[self.q].labelled[fk.name][1]
+        index = self.p.labelled_maps(self.q, fk)[1]
+        return RowGen(col.name, encoder(col.type), lambda r: values[index.index(r) or 0])
 
     def _pattern_codes(self, col: Column, pattern: str, key: bytes) -> Gen:
         """Distinct strings built character by character from the pattern (`^[A-Z]{3}-[0-9]{4}$`).

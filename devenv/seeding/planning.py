@@ -198,6 +198,8 @@ class Planner:
             fk = fks[name]
             small = (self._base_rows(q, "small"), self.parent_count(fk, "small"))
             limit = min(limit, keys.one_to_one_capacity(*small, self.parent_count(fk, scale)))
+        for name, (_, values) in plan.labelled.items():
+            limit = min(limit, self.parent_count(fks[name], scale) * len(values))
         for first, second in plan.pairs:
             same = fks[first].ref_table == fks[second].ref_table  # a parent never pairs with itself
             others = max(self.parent_count(fks[second], scale) - same, 0)
@@ -268,6 +270,8 @@ class Planner:
             )
         if fk.name in self.ordered(q):
             return self._ordered_maps(q, self.ordered(q)[fk.name])[fk.name]
+        if fk.name in plan.labelled:
+            return self.labelled_maps(q, fk)[0]
         for first, second in plan.pairs:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
@@ -290,6 +294,13 @@ class Planner:
             small = (self._base_rows(q, "small"), small[1])
             return keys.one_to_one_map(key, small[0], small[1], parents)
         return keys.random_map(draws, nulls, threshold, small, parents)
+
+    @functools.cache  # noqa: B019
+    def labelled_maps(self, q: str, fk: ForeignKey) -> tuple[ParentMap, ParentMap]:
+        """Distinct (parent, value) pairs for `UNIQUE (customer_id, kind)`: parent, value index."""
+        values = self.uniques[q].labelled[fk.name][1]
+        parents = self.parent_count(fk, self.scale)
+        return keys.pair_maps(key_int(self.key(q, fk.name, stream="label")), parents, len(values))
 
     @functools.cache  # noqa: B019
     def ordered(self, q: str) -> dict[str, tuple[str, str]]:
@@ -353,7 +364,12 @@ class Planner:
 
     def _own_way(self, q: str, fk: ForeignKey) -> bool:
         """Whether `fk` picks parents its own way: children per parent, unique pairs, one-to-one."""
-        return self._alone(q, fk) or any(fk.name in pair for pair in self.uniques[q].pairs)
+        plan = self.uniques[q]
+        return (
+            self._alone(q, fk)
+            or fk.name in plan.labelled
+            or any(fk.name in pair for pair in plan.pairs)
+        )
 
     def _sharing(self, q: str, fk: ForeignKey) -> tuple[ForeignKey, ...]:
         """The foreign keys of `q` that share a column with `fk` (it too), when they must agree.

@@ -7,11 +7,13 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from devenv.seeding import checks
 from devenv.seeding.definitions import TableDef
 from devenv.seeding.keys import coprime
-from devenv.seeding.model import ForeignKey, Table, UniqueKey
+from devenv.seeding.model import Column, ForeignKey, Table, UniqueKey
 from devenv.seeding.rng import key_int
 from devenv.seeding.rules import family
+from devenv.seeding.values import coerce
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ class UniquePlan:
     unresolved: list[str] = field(default_factory=list)
     # Partial unique indexes whose WHERE no row should meet: column -> [(index, WHERE)].
     avoid: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # Keys of a foreign key and one column of few values, `UNIQUE (customer_id, kind)`:
+    # foreign key -> (that column, its values). Each parent gets each value at most once.
+    labelled: dict[str, tuple[str, tuple[object, ...]]] = field(default_factory=dict)
 
 
 def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePlan:
@@ -51,6 +56,13 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
     fk_of = {c: fk for fk in table.foreign_keys for c in fk.columns}
     unique_already = {c.name for c in table.columns if c.identity or c.sequence is not None}
     columns = {k: v for k, v in tdef.columns.items() if v.kind != "auto"} if tdef else {}
+    choices = {
+        name: rules.choices
+        for name, rules in checks.analyse(
+            [(c.name, c.expression) for c in table.checks]
+        ).columns.items()
+        if rules.choices is not None
+    }
     for key in sorted(table.uniques, key=lambda k: (not k.primary, len(k.columns), k.name)):
         cols = key.columns
         if not cols or any(c in unique_already or c in plan.carriers for c in cols):
@@ -67,10 +79,51 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
         if not own:
             _resolve_foreign(key.name, cols, fk_of, plan)
             continue
-        carrier = _pick(table, own, columns)
+        # A partial key is held on all rows, by its columns other than those of its WHERE.
+        proper = [c for c in own if c not in key.filter_only]
+        label = _label(table, key, proper, fk_of, choices)
+        if (
+            label is not None
+            and proper[0] not in columns
+            and label[0] not in {*plan.labelled, *plan.one_to_one}
+        ):
+            plan.labelled[label[0]] = (proper[0], label[1])
+            unique_already.add(proper[0])
+            continue
+        carrier = _pick(table, proper or own, columns)
         plan.carriers[carrier] = "row"
         unique_already.add(carrier)
     return plan
+
+
+def few_values(column: Column, choices: tuple[str, ...] | None) -> tuple[object, ...] | None:
+    """The values of a column that takes few (a CHECK list, an enum, a boolean), else None."""
+    if choices:
+        return tuple(coerce(v, column.type) for v in choices)
+    if column.type.base == "enum" and column.type.labels:
+        return tuple(column.type.labels)
+    if column.type.base == "bool":
+        return (False, True)
+    return None
+
+
+def _label(
+    table: Table,
+    key: UniqueKey,
+    own: list[str],
+    fk_of: dict[str, ForeignKey],
+    choices: dict[str, tuple[str, ...]],
+) -> tuple[str, tuple[object, ...]] | None:
+    """(foreign key, values) for a key of one whole foreign key and one column of few values."""
+    cols = [c for c in key.columns if c not in key.filter_only]
+    fks = {fk_of[c].name: fk_of[c] for c in cols if c in fk_of}
+    if len(own) != 1 or len(fks) != 1:
+        return None
+    fk = next(iter(fks.values()))
+    if set(cols) != {*fk.columns, own[0]} or fk.ref_table == table.qualified:
+        return None
+    values = few_values(table.column(own[0]), choices.get(own[0]))
+    return (fk.name, values) if values else None
 
 
 def _avoidable(key: UniqueKey, own: list[str], fk_of: dict[str, ForeignKey]) -> bool:

@@ -947,3 +947,38 @@ def test_unique_codes_and_fixed_width_digits_from_patterns(db: str) -> None:
     assert scalar(db, "SELECT count(DISTINCT code) FROM tickets") == rows
     assert scalar(db, "SELECT count(DISTINCT pin) FROM tickets") > 500  # type: ignore[operator]
     assert scalar(db, "SELECT count(DISTINCT ref) = count(ref) FROM tickets") is True
+
+
+@pytest.mark.parametrize("scale", ["small", "large"])
+def test_a_parent_gets_each_kind_at_most_once(db: str, tmp_path: Path, scale: str) -> None:
+    """UNIQUE (customer_id, kind) with kind from a CHECK list, an enum or a boolean."""
+    apply_sql(
+        db,
+        "create type phone_kind as enum ('home', 'work', 'mobile');"
+        "create table customers (id uuid primary key default gen_random_uuid(), name text);"
+        "create table addresses (id serial primary key,"
+        " customer_id uuid not null references customers (id),"
+        " kind text not null check (kind in ('billing', 'shipping')), city text,"
+        " is_default boolean not null default false);"
+        "create unique index one_default on addresses (customer_id, kind) where is_default;"
+        "create table phones (customer_id uuid not null references customers (id),"
+        " kind phone_kind not null, number text, primary key (customer_id, kind));"
+        "create table flags (customer_id uuid not null references customers (id),"
+        " enabled boolean not null, unique (customer_id, enabled));",
+    )
+    # More flags than customers have values for: the table is capped at two per customer.
+    (tmp_path / "seeds.toml").write_text("[tables.flags]\nrows = 1000\n")
+    report = run_seed(db, definitions_dir=tmp_path, scale=scale, seed=6)
+    customers = scalar(db, "SELECT count(*) FROM customers")
+    rows = {t.name: t.rows for t in report.tables}
+    assert rows["public.flags"] == min(2 * customers, 1000 * {"small": 1, "large": 250}[scale])  # type: ignore[operator]
+    for table, kind, values in (
+        ("addresses", "kind", 2),
+        ("phones", "kind", 3),
+        ("flags", "enabled", 2),
+    ):
+        assert rows[f"public.{table}"] > 0
+        distinct = scalar(db, f"SELECT count(DISTINCT (customer_id, {kind})) FROM {table}")
+        assert distinct == rows[f"public.{table}"]
+        assert scalar(db, f"SELECT count(DISTINCT {kind}) FROM {table}") == values
+    assert set(fk_violations(db).values()) == {0}
