@@ -33,6 +33,7 @@ from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, fit, max_length
 from devenv.seeding.special import SpecialColumns
+from devenv.seeding.uniques import few_values
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
 # Pairs of columns (as snake_case words) whose first is never after the second, CHECK or not:
@@ -104,8 +105,8 @@ class TableBuilder(SpecialColumns):
         # CHECK (a <> b) between two foreign keys to one table: b's parent is moved off a's.
         self.apart = {r.large: r.small for r in relations if r.distinct and self._same_parent(r)}
         self.carriers = planner.uniques[q].carriers
-        fks = {fk.name: fk for fk in self.table.foreign_keys}
-        self.labels = {c: fks[f] for f, (c, _) in planner.uniques[q].labelled.items()}
+        self.fks = {fk.name: fk for fk in self.table.foreign_keys}
+        self.labels = {c: self.fks[f] for f, (c, _) in planner.uniques[q].labelled.items()}
         self.objects = self.object_spec()
 
     def _facts(self) -> tuple[dict[str, ColumnRules], list[Relation], list[tuple[str, str]]]:
@@ -163,6 +164,8 @@ class TableBuilder(SpecialColumns):
             gen = self.gens.get(name)
             if gen is not None and not isinstance(gen, PoolGen):
                 self._sample_passes(name, gen, rows)
+        for fk_name, (name, where) in self.p.uniques[self.q].firsts.items():
+            self._firsts(self.fks[fk_name], name, where)
         for check, used in self.row_checks:
             if rows and self._nulls_follow(check, used):
                 continue
@@ -570,6 +573,33 @@ class TableBuilder(SpecialColumns):
             f" columns it allows together ({shown}), as the database evaluates it"
         )
         return True
+
+    def _firsts(self, fk: ForeignKey, name: str, where: str) -> None:
+        """Each parent's first row meets a partial unique index's WHERE: a team's one owner.
+
+        Rows take the parents in turn, so rows below the parent count are the first children.
+        The others draw from values the database keeps out of the WHERE (see `avoid`).
+        """
+        if self.p.probe is None or name not in self.gens:
+            return
+        col = self.table.column(name)
+        candidates = few_values(col, self.rules.get(name, ColumnRules()).choices) or ()
+        inside = self.p.probe(self.q, [col], [(v,) for v in candidates],
+                              [("where", f"CHECK (({where}) IS TRUE)")])  # fmt: skip
+        first = next((v for v, ok in zip(candidates, inside, strict=True) if ok), None)
+        if first is None:
+            return
+        drawn, hidden, _ = self._set_aside(name, first)
+        parents = self.p.parent_count(fk, self.p.scale)
+
+        def pick(row: int, value: Any) -> Any:
+            return first if row < parents else value
+
+        self.gens[name] = DerivedGen(name, drawn.encode, (hidden,), pick, gens=self.gens)
+        self.p.notes.append(
+            f"{self.q}: each {fk.ref_table} row's first {self.table.name} row has {name} ="
+            f" {first!r} (unique index WHERE {where}); the others do not"
+        )
 
     def _few_values(self, name: str) -> list[Any] | None:
         """The few values a column takes (at most 16), or None: drawn, constant or its DEFAULT."""

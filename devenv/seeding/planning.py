@@ -272,6 +272,8 @@ class Planner:
             return self._ordered_maps(q, self.ordered(q)[fk.name])[fk.name]
         if fk.name in plan.labelled:
             return self.labelled_maps(q, fk)[0]
+        if fk.name in plan.firsts:
+            return keys.round_robin_map(parents)
         for first, second in plan.pairs:
             if fk.name in (first, second):
                 fks = {f.name: f for f in self.schema.tables[q].foreign_keys}
@@ -368,6 +370,7 @@ class Planner:
         return (
             self._alone(q, fk)
             or fk.name in plan.labelled
+            or fk.name in plan.firsts
             or any(fk.name in pair for pair in plan.pairs)
         )
 

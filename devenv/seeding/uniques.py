@@ -48,6 +48,9 @@ class UniquePlan:
     # Keys of a foreign key and one column of few values, `UNIQUE (customer_id, kind)`:
     # foreign key -> (that column, its values). Each parent gets each value at most once.
     labelled: dict[str, tuple[str, tuple[object, ...]]] = field(default_factory=dict)
+    # `(team_id) WHERE role = 'owner'`: foreign key -> (column, WHERE). Rows take the parents in
+    # turn, and each parent's first row meets the WHERE (its owner); no other row does.
+    firsts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePlan:
@@ -75,6 +78,10 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
             # `(user_id) WHERE status = 'open'`: rows take statuses the WHERE excludes, rather
             # than statuses made unique or one row per user.
             plan.avoid.setdefault(key.filter_only[0], []).append((key.name, key.where))
+            keyed = {c for c in cols if c not in key.filter_only}
+            fk = fk_of.get(next(iter(keyed))) if keyed else None
+            if fk is not None and keyed == set(fk.columns) and fk.ref_table != table.qualified:
+                plan.firsts.setdefault(fk.name, (key.filter_only[0], key.where))
             continue
         if not own:
             _resolve_foreign(key.name, cols, fk_of, plan)
@@ -93,6 +100,10 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
         carrier = _pick(table, proper or own, columns)
         plan.carriers[carrier] = "row"
         unique_already.add(carrier)
+    for name in [f for f in plan.firsts if f in plan.one_to_one | set(plan.labelled)]:
+        del plan.firsts[name]  # the key maps its own way; rows stay out of the WHERE
+    for name in [f for f in plan.firsts if any(f in pair for pair in plan.pairs)]:
+        del plan.firsts[name]
     return plan
 
 

@@ -908,8 +908,10 @@ def test_soft_delete_markers_are_mostly_null(db: str) -> None:
     assert scalar(db, "SELECT count(published_at) FROM posts") > 850  # type: ignore[operator]
 
 
-def test_a_partial_unique_index_on_a_foreign_key_leaves_other_rows_alone(db: str) -> None:
-    """One open order per customer: rows take the other statuses, unchanged, not unique ones."""
+def test_a_partial_unique_index_on_a_foreign_key_gives_each_parent_one_such_row(
+    db: str, tmp_path: Path
+) -> None:
+    """One open order per customer, one owner per team, one primary email per user."""
     apply_sql(
         db,
         "create table customers (id serial primary key, name text not null);"
@@ -917,20 +919,26 @@ def test_a_partial_unique_index_on_a_foreign_key_leaves_other_rows_alone(db: str
         " customer_id int not null references customers (id),"
         " status text not null check (status in ('open', 'paid', 'shipped')));"
         "create unique index one_open_order on orders (customer_id) where status = 'open';"
+        "create table emails (id serial primary key,"
+        " customer_id int not null references customers (id), is_primary boolean not null);"
+        "create unique index one_primary on emails (customer_id) where is_primary;"
         "create table carts (id serial primary key,"
         " customer_id int not null references customers (id), state text not null);"
         "create unique index one_live_cart on carts (customer_id) where state = 'live';",
     )
-    report = run_seed(db, definitions_dir=None, scale="medium", seed=5)
-    assert scalar(db, "SELECT count(*) FROM orders") == 1000
-    assert scalar(db, "SELECT array_agg(DISTINCT status ORDER BY status) FROM orders") == [
-        "paid",
-        "shipped",
-    ]
-    assert scalar(db, "SELECT count(DISTINCT customer_id) FROM orders") < 1000  # type: ignore[operator]
+    (tmp_path / "seeds.toml").write_text("[tables.orders]\nrows = 300\n")
+    report = run_seed(db, definitions_dir=tmp_path, scale="small", seed=5)
+    assert scalar(db, "SELECT count(*) FROM customers") == 100
+    per_status = "SELECT count(*) FILTER (WHERE status = {!r}) FROM orders"
+    assert scalar(db, per_status.format("open")) == 100  # each customer's first order
+    assert scalar(db, per_status.format("paid")) > 50  # type: ignore[operator]
+    assert scalar(db, per_status.format("shipped")) > 50  # type: ignore[operator]
+    assert scalar(db, "SELECT count(DISTINCT customer_id) FROM orders WHERE status = 'open'") == 100
+    assert scalar(db, "SELECT count(*) FILTER (WHERE is_primary) FROM emails") == 100
     # A column without a CHECK keeps its usual values (none of them 'live'), not unique ones.
-    assert scalar(db, "SELECT count(DISTINCT state) FROM carts") < 200  # type: ignore[operator]
-    assert not any("one_open_order" in note for note in report.notes)
+    assert scalar(db, "SELECT count(DISTINCT state) FROM carts") < 100  # type: ignore[operator]
+    assert scalar(db, "SELECT count(*) FROM carts WHERE state = 'live'") == 0
+    assert any("row's first orders row has status = 'open'" in n for n in report.notes)
 
 
 def test_unique_codes_and_fixed_width_digits_from_patterns(db: str) -> None:
