@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -100,10 +101,9 @@ def analyse(table: Table, tdef: TableDef | None, skipped: set[str]) -> UniquePla
         carrier = _pick(table, proper or own, columns)
         plan.carriers[carrier] = "row"
         unique_already.add(carrier)
-    for name in [f for f in plan.firsts if f in plan.one_to_one | set(plan.labelled)]:
+    mapped = {*plan.one_to_one, *plan.labelled, *(f for pair in plan.pairs for f in pair)}
+    for name in mapped & set(plan.firsts):
         del plan.firsts[name]  # the key maps its own way; rows stay out of the WHERE
-    for name in [f for f in plan.firsts if any(f in pair for pair in plan.pairs)]:
-        del plan.firsts[name]
     return plan
 
 
@@ -192,9 +192,7 @@ def codes(alphabets: list[str], key: bytes) -> Callable[[int], str]:
 
     Row numbers beyond the product of the alphabets' sizes repeat earlier strings.
     """
-    space = 1
-    for alphabet in alphabets:
-        space *= len(alphabet)
+    space = math.prod(map(len, alphabets))
     seed = key_int(key)
     step = coprime(space, seed)
 
