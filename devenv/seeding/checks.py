@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from devenv.seeding.checkparse import Node, Unsupported, parse_check
 
@@ -266,3 +270,101 @@ def _apply_function(func: str, column: str, op: str, value: str, facts: CheckFac
         rules.max_length = rules.min_length = number
     else:
         raise Unsupported(func)
+
+
+# A column computed from others: (the column, the columns it reads, fn(*their values)).
+Formula = tuple[str, tuple[str, ...], Callable[..., Any]]
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+
+
+def formula(definition: str) -> Formula | None:
+    """`CHECK (total = qty * unit_price)`, either way round: how to compute the column.
+
+    Reads columns, numeric literals, `+ - *`, unary minus, round(x [, n]) and coalesce; anything
+    else (division, whose scale PostgreSQL decides, for one) gives None.
+    """
+    try:
+        node = parse_check(definition)
+    except Unsupported:
+        return None
+    if node[0] != "cmp" or node[1] != "=":
+        return None
+    for target, expression in ((node[2], node[3]), (node[3], node[2])):
+        if target[0] != "col" or expression[0] in ("col", "lit"):
+            continue
+        inputs: list[str] = []
+        try:
+            compute = _compile(expression, inputs)
+        except Unsupported:
+            continue
+        if inputs and target[1] not in inputs:
+            return target[1], tuple(inputs), _positional(tuple(inputs), compute)
+    return None
+
+
+def _positional(names: tuple[str, ...], compute: Callable[[dict[str, Any]], Any]) -> Any:
+    """fn(*values) for a function of the row by column name."""
+
+    def fn(*values: Any) -> Any:
+        return compute(dict(zip(names, values, strict=True)))
+
+    return fn
+
+
+def _compile(node: Node, inputs: list[str]) -> Callable[[dict[str, Any]], Any]:
+    """A function of the row (column -> value) for an arithmetic expression, or Unsupported."""
+    kind = node[0]
+    if kind == "col":
+        name = node[1]
+        if name not in inputs:
+            inputs.append(name)
+        return lambda row: row[name]
+    if kind == "lit":
+        value = _number(node[1])
+        return lambda row: value
+    if kind == "neg":
+        inner = _compile(node[1], inputs)
+        return lambda row: None if (v := inner(row)) is None else -v
+    if kind == "arith" and node[1] in _ARITH:
+        op, left, right = _ARITH[node[1]], _compile(node[2], inputs), _compile(node[3], inputs)
+        return lambda row: _both(op, left(row), right(row))
+    if kind == "func" and node[1] == "round" and 1 <= len(node[2]) <= 2:
+        inner = _compile(node[2][0], inputs)
+        places = int(_number(node[2][1][1])) if len(node[2]) == 2 and node[2][1][0] == "lit" else 0
+        if len(node[2]) == 2 and node[2][1][0] != "lit":
+            raise Unsupported("round")
+        return lambda row: _round(inner(row), places)
+    if kind == "func" and node[1] == "coalesce" and node[2]:
+        parts = [_compile(part, inputs) for part in node[2]]
+        return lambda row: next((v for p in parts if (v := p(row)) is not None), None)
+    raise Unsupported(kind)
+
+
+def _number(text: Any) -> int | Decimal:
+    if not isinstance(text, str):
+        raise Unsupported("literal")
+    try:
+        return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+    except InvalidOperation as exc:
+        raise Unsupported("literal") from exc
+
+
+def _both(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if isinstance(a, float) or isinstance(b, float):  # numeric meets float8: float8
+        return op(float(a), float(b))
+    return op(a, b)
+
+
+def _round(value: Any, places: int) -> Any:
+    """PostgreSQL's round(numeric): half away from zero."""
+    if value is None or (isinstance(value, int) and places >= 0):
+        return value
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -9,7 +9,7 @@ from typing import Any
 
 from devenv.errors import SeedError
 from devenv.seeding import jsonshape, keys, providers
-from devenv.seeding.checks import ColumnRules, Relation, analyse, columns_in
+from devenv.seeding.checks import ColumnRules, Relation, analyse, columns_in, formula
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.derived import sample_rows
 from devenv.seeding.gens import (
@@ -169,7 +169,8 @@ class TableBuilder(SpecialColumns):
         for check, used in self.row_checks:
             if rows and self._nulls_follow(check, used):
                 continue
-            self._rows_pass(check, used, rows, shaped=rows > 0 and self._null_patterns(check, used))
+            shaped = rows > 0 and (self._computed(check) or self._null_patterns(check, used))
+            self._rows_pass(check, used, rows, shaped=shaped)
         # COPY lists fixed-width NOT NULL columns first: each row's run of them is packed at once.
         copy, table = tuple(sorted(self.copy, key=self._copy_rank)), self.table
         sql = tuple(d for d in self.defs.values() if d.kind == "sql")
@@ -524,6 +525,35 @@ class TableBuilder(SpecialColumns):
             return values[mix(key, row) % len(values)] if values else example
 
         return drawn, hidden, some_value
+
+    def _computed(self, check: tuple[str, str]) -> bool:
+        """`CHECK (line_total = qty * unit_price)`: the column is computed from the others.
+
+        Where an input is NULL (the CHECK then holds whatever the column is), a NOT NULL column
+        keeps the value it drew. Returns True when the column is now computed.
+        """
+        found = formula(check[1])
+        if found is None:
+            return False
+        name, inputs, compute = found
+        col = self.table.column(name)
+        if not self._generated(name) or name not in self.gens or name in self.carriers:
+            return False
+        if any(c not in self.gens for c in inputs):
+            return False
+        drawn, hidden, _ = self._set_aside(name, None)
+        whole = family(col.type) == "int"
+
+        def computed(row: int, *values: Any) -> Any:
+            value = compute(*values[:-1])
+            if value is None:
+                return None if not col.never_null else values[-1]
+            return int(value) if whole and value == int(value) else value
+
+        inputs = (*inputs, hidden)
+        self.gens[name] = DerivedGen(name, drawn.encode, inputs, computed, gens=self.gens)
+        self.p.notes.append(f"{self.q}: {name} is computed as CHECK {check[0]} says")
+        return True
 
     def _null_patterns(self, check: tuple[str, str], used: tuple[str, ...]) -> bool:
         """Give nullable columns only the NULL patterns a CHECK devenv cannot read allows.

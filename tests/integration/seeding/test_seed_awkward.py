@@ -990,3 +990,20 @@ def test_a_parent_gets_each_kind_at_most_once(db: str, tmp_path: Path, scale: st
         assert distinct == rows[f"public.{table}"]
         assert scalar(db, f"SELECT count(DISTINCT {kind}) FROM {table}") == values
     assert set(fk_violations(db).values()) == {0}
+
+
+def test_a_column_a_check_computes_from_others(db: str) -> None:
+    apply_sql(
+        db,
+        "create table lines (id serial primary key, qty int not null check (qty > 0),"
+        " unit_price numeric(10, 2) not null, discount numeric(10, 2),"
+        " line_total numeric(14, 2) not null check (line_total = qty * unit_price),"
+        " net numeric(14, 2) not null,"
+        " amount_cents bigint, check (amount_cents = round(net * 100)),"
+        " check (net = line_total - coalesce(discount, 0)));",
+    )
+    report = run_seed(db, definitions_dir=None, scale="large", seed=3)
+    assert scalar(db, "SELECT count(*) FROM lines") == 25_000
+    assert scalar(db, "SELECT count(*) FROM lines WHERE line_total <> qty * unit_price") == 0
+    assert scalar(db, "SELECT count(amount_cents) FROM lines") > 20_000  # type: ignore[operator]
+    assert "public.lines: line_total is computed as CHECK lines_check says" in (report.notes)

@@ -160,3 +160,25 @@ def test_distinct_codes_from_a_pattern() -> None:
     assert len(set(made)) == len(made)
     assert all(re.fullmatch(r"[A-Z]{3}-[0-9]{4}", c) for c in made)
     assert alphabets("^(TK|TX)[0-9]+$", open_repeat=3) == ["T", "KX", *["0123456789"] * 3]
+
+
+def test_formulas_compute_a_column_from_others() -> None:
+    from decimal import Decimal
+
+    from devenv.seeding.checks import formula
+
+    found = formula("CHECK ((line_total = ((qty)::numeric * unit_price)))")
+    assert found is not None
+    assert found[:2] == ("line_total", ("qty", "unit_price"))
+    assert found[2](3, Decimal("1.25")) == Decimal("3.75")
+    found = formula("CHECK ((((subtotal + tax) - coalesce(discount, (0)::numeric)) = total))")
+    assert found is not None
+    assert found[0] == "total"
+    assert found[2](Decimal("10.00"), Decimal("1.50"), None) == Decimal("11.50")
+    found = formula("CHECK ((cents = round((amount * (100)::numeric))))")
+    assert found is not None
+    assert found[2](Decimal("12.345")) == Decimal("1235")  # half away from zero
+    assert found[2](None) is None
+    # Division (its scale is the server's to decide), plain equality, and a column on both sides.
+    for definition in ("CHECK ((a = (b / c)))", "CHECK ((a = b))", "CHECK ((a = (a + 1)))"):
+        assert formula(definition) is None
