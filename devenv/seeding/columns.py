@@ -40,7 +40,16 @@ from devenv.seeding.values import DAY_US, display, encoder, writable
 # applications assume it, and triggers often enforce it.
 IMPLIED = (
     ("created_at", "updated_at"),
+    ("created_at", "modified_at"),
     ("created_at", "deleted_at"),
+    ("created", "modified"),
+    ("created", "updated"),
+    ("created_on", "updated_on"),
+    ("date_created", "date_modified"),
+    ("date_created", "date_updated"),
+    ("create_time", "update_time"),
+    ("inserted_at", "updated_at"),
+    ("date_joined", "last_login"),
     ("starts_at", "ends_at"),
     ("start_at", "end_at"),
     ("started_at", "ended_at"),

@@ -1007,3 +1007,21 @@ def test_a_column_a_check_computes_from_others(db: str) -> None:
     assert scalar(db, "SELECT count(*) FROM lines WHERE line_total <> qty * unit_price") == 0
     assert scalar(db, "SELECT count(amount_cents) FROM lines") > 20_000  # type: ignore[operator]
     assert "public.lines: line_total is computed as CHECK lines_check says" in (report.notes)
+
+
+def test_framework_timestamp_pairs_stay_in_order(db: str) -> None:
+    """Django's date_joined/last_login, created/modified, Ecto's inserted_at/updated_at."""
+    apply_sql(
+        db,
+        "create table auth_user (id serial primary key, username varchar(150) not null unique,"
+        " last_login timestamptz, date_joined timestamptz not null);"
+        "create table posts (id bigserial primary key, status smallint not null,"
+        " created timestamptz not null, modified timestamptz not null,"
+        " inserted_at timestamp(0) not null, updated_at timestamp(0) not null);",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=2)
+    assert scalar(db, "SELECT count(*) FROM auth_user WHERE last_login < date_joined") == 0
+    assert scalar(db, "SELECT count(last_login) FROM auth_user") > 800  # type: ignore[operator]
+    assert scalar(db, "SELECT count(*) FROM posts WHERE modified < created") == 0
+    assert scalar(db, "SELECT count(*) FROM posts WHERE updated_at < inserted_at") == 0
+    assert scalar(db, "SELECT max(status) <= 4 AND count(DISTINCT status) = 5 FROM posts") is True

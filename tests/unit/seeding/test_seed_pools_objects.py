@@ -93,6 +93,9 @@ def test_rules_infer_by_name_then_type() -> None:
     assert infer("t", "zzz", PgType(0, "point", "unsupported")) is None
     date = PgType(1082, "date", "date")
     assert infer("people", "born", date).provider == "date_of_birth"  # type: ignore[union-attr]
+    small = infer("posts", "status", PgType(21, "smallint", "int2"))
+    assert small is not None
+    assert small.args == {"min": 0, "max": 4}  # an ORM's integer choices, not any integer
     # Soft-delete markers are NULL on most rows; other timestamps take the usual share.
     assert infer("posts", "deletedAt", date).null_fraction == 0.9  # type: ignore[union-attr]
     assert infer("posts", "published_at", date).null_fraction is None  # type: ignore[union-attr]
