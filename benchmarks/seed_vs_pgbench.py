@@ -9,7 +9,9 @@ The server is stopped by pid at the end, whatever happens.
 Then it times `devenv seed --scale large` end to end through the CLI, objects included, on a
 fresh copy of the example with its own native stack (`devenv up`, then `devenv destroy`): the
 first large seed, seeds with a new seed number (each replaces a large seed, so as many objects
-are uploaded as removed), and the same seed again (its objects already in place).
+are uploaded as removed), and the same seed again (its objects already in place). For each it
+prints the CPU seconds devenv, SeaweedFS and PostgreSQL used, and the least wall time that
+much CPU needs on this machine's cores.
 
     .venv/bin/python benchmarks/seed_vs_pgbench.py [--runs 3] [--stock] [--scale large]
 
@@ -24,6 +26,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -242,16 +245,41 @@ def through_the_cli(runs: int, scale: str) -> dict[str, list[dict[str, Any]]]:
     with example_project(env) as project:
 
         def seed(number: int) -> dict[str, Any]:
+            before = cpu_seconds(project)
             took, out = devenv_output("seed", "-C", str(project), "--scale", scale,
                                       "--seed", str(number), "--json", env=env)  # fmt: skip
             result: dict[str, Any] = json.loads(out)
             result["wall_seconds"] = took
+            after = cpu_seconds(project)
+            result["cpu"] = {name: after[name] - before[name] for name in after}
             return result
 
         devenv("up", "-C", str(project), env=env)
         first = seed(1000)
         new = [seed(1001 + run) for run in range(runs)]
         return {"first": [first], "new": new, "again": [seed(1000 + runs)]}
+
+
+def cpu_seconds(project: Path) -> dict[str, float]:
+    """CPU seconds used so far by devenv's commands (this script's children) and by the
+    project's SeaweedFS and PostgreSQL (each with its ended children, such as backends)."""
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = {"devenv": own.ru_utime + own.ru_stime}
+    state = json.loads((project / ".devenv" / "state.json").read_text())
+    tick = os.sysconf("SC_CLK_TCK")
+    for service, label in (("s3", "SeaweedFS"), ("postgres", "PostgreSQL")):
+        pid = state["processes"][service]["pid"]
+        family = [str(pid), *subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                            text=True, check=False).stdout.split()]  # fmt: skip
+        total = 0
+        for member in family:
+            try:
+                fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile: counted in its parent's children
+                continue
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        used[label] = total / tick
+    return used
 
 
 def noted(result: dict[str, Any], pattern: str) -> int:
@@ -281,8 +309,17 @@ def cli_report(cases: dict[str, list[dict[str, Any]]], scale: str) -> None:
             f" {verdict(per_million(best) < 5)}); runs: {runs}",
             f"    {int(best['rows']):,} rows; objects: {int(best['objects']) - kept:,} uploaded,"
             f" {kept:,} already in place, {gone:,} of the previous seed removed",
+            f"    CPU: {cpu_line(best['cpu'])}",
         ]
     print("\n".join(lines))
+
+
+def cpu_line(cpu: dict[str, float]) -> str:
+    """Each process's CPU seconds, their sum, and the least wall time the machine's cores allow."""
+    total, cores = sum(cpu.values()), os.cpu_count() or 1
+    parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cpu.items())
+    least = total / cores
+    return f"{parts}; {total:.2f} CPU-s on {cores} cores: at least {least:.2f} s of wall time"
 
 
 def verdict(ok: bool) -> str:
