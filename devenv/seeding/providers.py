@@ -125,6 +125,15 @@ def _company(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(_n(args, rnd, lambda: f"{rnd.choice(last)} {rnd.choice(suffixes)}"))
 
 
+@provider("product_name", args=POOL)
+def _product(args: Args, rnd: random.Random, anchor: int) -> Made:
+    kinds, materials = words("product_adjectives"), words("product_materials")
+    nouns = words("product_nouns")
+    return _text(
+        _n(args, rnd, lambda: f"{rnd.choice(kinds)} {rnd.choice(materials)} {rnd.choice(nouns)}")
+    )
+
+
 @provider("job_title")
 def _job(args: Args, rnd: random.Random, anchor: int) -> Made:
     return _text(list(words("job_titles")))

@@ -87,10 +87,15 @@ def test_rules_infer_by_name_then_type() -> None:
     assert load_rules()
     assert infer("users", "email", TEXT).provider == "email"  # type: ignore[union-attr]
     assert infer("users", "name", TEXT).provider == "full_name"  # type: ignore[union-attr]
-    assert infer("products", "name", TEXT).provider == "company"  # type: ignore[union-attr]
+    assert infer("vendors", "name", TEXT).provider == "company"  # type: ignore[union-attr]
     assert infer("t", "zzz", PgType(20, "bigint", "int8")).provider == "integer"  # type: ignore[union-attr]
     assert not infer("t", "zzz", TEXT).by_name  # type: ignore[union-attr]
     assert infer("t", "zzz", PgType(0, "point", "unsupported")) is None
+    assert infer("products", "name", TEXT).provider == "product_name"  # type: ignore[union-attr]
+    assert infer("tags", "name", TEXT).provider == "words"  # type: ignore[union-attr]
+    made = providers.build("product_name", {}, random.Random(1), 0)
+    assert len(set(made.values)) > 3000  # of 4096 drawn
+    assert all(len(v.split()) == 3 for v in made.values)
     date = PgType(1082, "date", "date")
     assert infer("people", "born", date).provider == "date_of_birth"  # type: ignore[union-attr]
     small = infer("posts", "status", PgType(21, "smallint", "int2"))
