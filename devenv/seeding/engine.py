@@ -350,8 +350,13 @@ def _load(
     _guard("(keys)", sink.restore_keys)
     phases.mark("keys")
     views = _guard("(materialized views)", partial(sink.refresh_views, names))
-    if views:
-        plan.notes.append(f"refreshed materialized views: {', '.join(views)}")
+    if refreshed := [view for view, problem in views.items() if problem is None]:
+        plan.notes.append(f"refreshed materialized views: {', '.join(refreshed)}")
+    plan.notes.extend(
+        f"materialized view {view} not refreshed: {problem}"
+        for view, problem in views.items()
+        if problem is not None
+    )
     phases.mark("views")
     return reports
 

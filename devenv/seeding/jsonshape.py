@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from copy import deepcopy
 from typing import Any
 
 _LITERAL = r"'(?:[^']|'')*'"
@@ -60,7 +61,7 @@ class Needs:
 
     def apply(self, value: Any, rnd: random.Random, words: list[str]) -> Any:
         """A copy of one value with the required keys (a non-object becomes an object)."""
-        out: Any = json.loads(json.dumps(value)) if isinstance(value, dict) else {}
+        out: Any = deepcopy(value) if isinstance(value, dict) else {}
         for path in self.present:
             if _get(out, path) is None:
                 _put(out, path, rnd.choice(words))
@@ -69,9 +70,9 @@ class Needs:
         for path, fixed in self.fixed.items():
             current = _get(out, path)
             if isinstance(fixed, dict) and isinstance(current, dict):
-                current.update(json.loads(json.dumps(fixed)))
+                current.update(deepcopy(fixed))
             else:
-                _put(out, path, json.loads(json.dumps(fixed)))
+                _put(out, path, deepcopy(fixed))
         return out
 
 

@@ -235,22 +235,21 @@ class PostgresSink:
             except psycopg.errors.InsufficientPrivilege:
                 log.warning("cannot move sequence %s.%s past the seeded %s", seq_schema, seq, table)
 
-    def refresh_views(self, tables: list[str]) -> list[str]:
-        """Refresh the populated materialized views over `tables`; return the ones refreshed.
+    def refresh_views(self, tables: list[str]) -> dict[str, str | None]:
+        """Refresh the populated materialized views over `tables`, each in a savepoint.
 
-        A view the role may not refresh is logged and left as it was.
+        Returns view -> None when refreshed, or why not (the view is then left as it was: the
+        role may not refresh it, or its query fails on the seeded rows).
         """
-        done = []
+        done: dict[str, str | None] = {}
         for schema, name in self.conn.execute(_VIEWS, [self._oids(tables)]).fetchall():
+            view = sql.Identifier(schema, name)
             try:
                 with self.conn.transaction():
-                    self.conn.execute(
-                        sql.SQL("REFRESH MATERIALIZED VIEW {}").format(sql.Identifier(schema, name))
-                    )
-            except psycopg.errors.InsufficientPrivilege:
-                log.warning("cannot refresh materialized view %s.%s", schema, name)
-                continue
-            done.append(f"{schema}.{name}")
+                    self.conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW {}").format(view))
+                done[f"{schema}.{name}"] = None
+            except psycopg.Error as exc:
+                done[f"{schema}.{name}"] = str(exc).splitlines()[0]
         return done
 
     def set_keys_aside(self, tables: list[str], plain: list[str]) -> None:
