@@ -132,6 +132,7 @@ _BASES = {
     "char",
     "bit",
     "varbit",
+    "tsvector",
 }
 
 

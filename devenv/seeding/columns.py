@@ -31,11 +31,13 @@ from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table, words
 from devenv.seeding.rng import Draws, key_int, mix
 from devenv.seeding.rules import family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
-from devenv.seeding.shaping import Misfit, adapt, fit, max_length
+from devenv.seeding.shaping import Misfit, adapt, bounds, fit, max_length
 from devenv.seeding.special import SpecialColumns
 from devenv.seeding.uniques import few_values
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
+# Provider kinds that draw numbers from a range, which a CHECK's bounds can replace.
+_SPANNED = ("int", "decimal", "float")
 # Pairs of columns (as snake_case words) whose first is never after the second, CHECK or not:
 # applications assume it, and triggers often enforce it.
 IMPLIED = (
@@ -346,6 +348,11 @@ class TableBuilder(SpecialColumns):
         if checks and family(col.type) == "json":
             values = self._json_needs(col, values, checks)
         kept, weights = fit(values, made.weights, rules, col.type)
+        if not kept and made.kind in _SPANNED and (rules.lower or rules.upper):
+            # The provider's usual range misses the CHECK's (a year from 1901 to 2155, say).
+            made = self._spanning(col, rules, made.kind)
+            values = adapt(made, col.type)
+            kept, weights = fit(values, made.weights, rules, col.type)
         if checks and kept:
             kept, weights = self._passing(col, kept, weights, checks)
         if not kept or (strict and len(kept) < len(values)):
@@ -366,6 +373,20 @@ class TableBuilder(SpecialColumns):
             table = build_table(kept, enc, weights=weights, null_fraction=fraction)
             self.p.pool_cache[shared] = table
         return PoolGen(col.name, enc, table, Draws(self.p.key(self.q, col.name), bits=SLOT_BITS))
+
+    def _spanning(self, col: Column, rules: ColumnRules, kind: str) -> providers.Made:
+        """Numbers spread over the range a CHECK gives (a bound it leaves open: 1,000 away)."""
+        low, high = bounds(rules, col.type)
+        if rules.lower is None:
+            low = high - 1000
+        elif rules.upper is None:
+            high = low + 1000
+        args: dict[str, Any] = {"min": low, "max": high}
+        if kind == "decimal":
+            places = (col.type.numeric_precision or (0, 2))[1]
+            args = {"min": str(low), "max": str(high), "places": places}
+        rnd = self.p.rnd(self.q, col.name, "spanning")
+        return providers.build(kind if kind != "int" else "integer", args, rnd, self.p.anchor)
 
     def _json_needs(self, col: Column, values: list[Any], checks: list[tuple[str, str]]) -> Any:
         """JSON values given the keys the column's CHECKs ask for (`data ? 'kind'` and such)."""

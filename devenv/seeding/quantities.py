@@ -92,6 +92,13 @@ def _dob(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made(spread(today - old * 365, today - young * 365, rnd), "date")
 
 
+@provider("year", args=("min", "max"))
+def _year(args: Args, rnd: random.Random, anchor: int) -> Made:
+    now = 2000 + anchor // YEAR_US  # timestamps count from 2000; close enough for years
+    low, high = span(int(args.get("min", now - 40)), int(args.get("max", now)))
+    return Made(spread(low, high, rnd), "int")
+
+
 @provider("time")
 def _time(args: Args, rnd: random.Random, anchor: int) -> Made:
     return Made([(h * 60 + m) * 60_000_000 for h in range(8, 18) for m in range(0, 60, 15)], "time")

@@ -44,6 +44,7 @@ _FAMILIES = {
     "bit": "bit",
     "varbit": "bit",
     "range": "range",
+    "tsvector": "tsvector",
 }
 
 

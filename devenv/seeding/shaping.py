@@ -47,6 +47,8 @@ def adapt(made: Made, pgtype: PgType) -> list[Any]:
         return [v // DAY_US for v in made.values]
     if kind == "text" and target == "inet":
         return list(made.values)
+    if kind == "text" and target == "tsvector":
+        return list(made.values)
     if kind == "text" and target == "bytea":
         return [str(v).encode() for v in made.values]
     raise Misfit(f"provider values are {kind}, column type is {pgtype.name}")

@@ -301,6 +301,7 @@ def _payload_encoder(pgtype: PgType) -> Callable[[Any], bytes]:
         "macaddr": lambda v: _field(
             v if isinstance(v, bytes) else bytes.fromhex(v.replace(":", ""))
         ),
+        "tsvector": lambda v: _field(tsvector_payload(str(v))),
     }
     if pgtype.base in simple:
         return simple[pgtype.base]
@@ -340,6 +341,22 @@ def numeric_payload(value: Decimal) -> bytes:
         weight = 0
     sign = 0x4000 if negative and groups else 0
     return struct.pack(f"!hhHH{len(groups)}H", len(groups), weight, sign, dscale, *groups)
+
+
+def tsvector_payload(text: str) -> bytes:
+    """Encode the words of a text as a tsvector: its lexemes in order, each with its positions.
+
+    Words are lower-cased but not stemmed (as the `simple` text search configuration does).
+    """
+    places: dict[str, list[int]] = {}
+    for position, word in enumerate(re.findall(r"[a-z0-9]+", text.lower())[:16383], start=1):
+        places.setdefault(word, []).append(position)
+    out = [struct.pack("!i", len(places))]
+    for word in sorted(places, key=str.encode):
+        positions = places[word][:256]
+        packed = struct.pack(f"!H{len(positions)}H", len(positions), *positions)
+        out.append(word.encode() + b"\x00" + packed)
+    return b"".join(out)
 
 
 def inet_payload(text: str, *, cidr: bool) -> bytes:

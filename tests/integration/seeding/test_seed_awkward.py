@@ -1029,3 +1029,32 @@ def test_framework_timestamp_pairs_stay_in_order(db: str) -> None:
     assert scalar(db, "SELECT count(*) FROM posts WHERE modified < created") == 0
     assert scalar(db, "SELECT count(*) FROM posts WHERE updated_at < inserted_at") == 0
     assert scalar(db, "SELECT max(status) <= 4 AND count(DISTINCT status) = 5 FROM posts") is True
+
+
+def test_a_film_rental_schema(db: str) -> None:
+    """A domain whose range the usual integers miss, a NOT NULL tsvector, and two NOT NULL keys
+    in a cycle (each store's manager works at a store), as in well-known sample databases."""
+    apply_sql(
+        db,
+        "create domain year as integer check (value >= 1901 and value <= 2155);"
+        "create table film (film_id serial primary key, title text not null,"
+        " release_year year, rental_rate numeric(4, 2) not null check (rental_rate > 50),"
+        " fulltext tsvector not null);"
+        "create table staff (staff_id serial primary key, first_name text not null,"
+        " store_id int not null);"
+        "create table store (store_id serial primary key,"
+        " manager_staff_id int not null unique references staff);"
+        "alter table staff add foreign key (store_id) references store;",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=4)
+    assert (
+        scalar(db, "SELECT min(release_year) >= 1950 AND max(release_year) <= 2100 FROM film")
+        is True
+    )
+    assert scalar(db, "SELECT count(DISTINCT release_year) > 20 FROM film") is True
+    assert scalar(db, "SELECT min(rental_rate) > 50 AND max(rental_rate) < 100 FROM film") is True
+    # The tsvector holds lexemes a text search finds.
+    assert scalar(db, "SELECT count(*) FROM film WHERE length(fulltext) >= 3") == 1000
+    assert scalar(db, "SELECT count(*) FROM film WHERE fulltext @@ plainto_tsquery('simple',"
+                  " split_part(fulltext::text, '''', 2))") == 1000  # fmt: skip
+    assert set(fk_violations(db).values()) == {0}

@@ -71,3 +71,17 @@ def test_durations() -> None:
     assert parse_duration("2 days") == 2 * 86_400_000_000
     with pytest.raises(ValueError, match="cannot read duration"):
         parse_duration("soon")
+
+
+def test_tsvector_payload_is_sorted_lexemes_with_ascending_positions() -> None:
+    import struct
+
+    from devenv.seeding.values import tsvector_payload
+
+    payload = tsvector_payload("Beta alpha beta, gamma!")
+    assert struct.unpack("!i", payload[:4]) == (3,)
+    assert payload[4:] == (
+        b"alpha\x00" + struct.pack("!HH", 1, 2)
+        + b"beta\x00" + struct.pack("!HHH", 2, 1, 3)
+        + b"gamma\x00" + struct.pack("!HH", 1, 4)
+    )  # fmt: skip
