@@ -201,16 +201,16 @@ def test_a_type_devenv_cannot_write_is_left_to_the_database_or_named(
 ) -> None:
     apply_sql(
         db,
-        "create table docs (id serial primary key, body tsvector,"
-        " kept tsvector not null default to_tsvector('simple', 'synthetic'), spot point);",
+        "create table docs (id serial primary key, body xml,"
+        " kept xml not null default '<synthetic/>', spot point);",
     )
     run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)  # NULL, the default, NULL
     assert scalar(db, "SELECT count(*) FROM docs WHERE body IS NULL AND spot IS NULL") == 100
-    assert scalar(db, "SELECT count(DISTINCT kept) FROM docs") == 1
+    assert scalar(db, "SELECT count(DISTINCT kept::text) FROM docs") == 1
 
     (tmp_path / "seeds.toml").write_text('[tables.docs.columns]\nbody = { constant = "a b" }\n')
     with pytest.raises(SeedError, match=r"seeds\.toml: table docs, column body: devenv cannot "
-                       r"write values of type tsvector") as failure:  # fmt: skip
+                       r"write values of type xml") as failure:  # fmt: skip
         run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
     assert '{ sql = "..." }' in str(failure.value)
 
@@ -226,17 +226,17 @@ def test_a_type_devenv_cannot_write_is_left_to_the_database_or_named(
     # An `sql` override: the database fills the column during the load; its DEFAULT comes back.
     (tmp_path / "seeds.toml").write_text(
         "[tables.docs.columns]\nspot = { sql = \"point(currval('docs_id_seq'), 0)\" }\n"
-        "body = { sql = \"to_tsvector('simple', 'row ' || currval('docs_id_seq'))\" }\n"
-        "kept = { sql = \"to_tsvector('simple', 'seeded')\" }\n"
+        "body = { sql = \"xmlelement(name row, currval('docs_id_seq'))\" }\n"
+        "kept = { sql = \"'<seeded/>'\" }\n"
     )
     run_seed(db, definitions_dir=tmp_path, scale="small", seed=1)
     assert scalar(db, "SELECT count(*) FROM docs WHERE spot[0] = id AND spot[1] = 0"
-                      " AND body = to_tsvector('simple', 'row ' || id)") == 100  # fmt: skip
-    assert scalar(db, "SELECT count(DISTINCT kept) FROM docs") == 1
+                      " AND body::text = '<row>' || id || '</row>'") == 100  # fmt: skip
+    assert scalar(db, "SELECT count(DISTINCT kept::text) FROM docs") == 1
     assert scalar(db, "SELECT string_agg(column_name || '=' || coalesce(column_default, '-'), ' '"
                       " ORDER BY ordinal_position) FROM information_schema.columns"
                       " WHERE table_name = 'docs' AND column_name <> 'id'") == (
-        "body=- kept=to_tsvector('simple'::regconfig, 'synthetic'::text) spot=-"
+        "body=- kept='<synthetic/>'::xml spot=-"
     )  # fmt: skip
 
     (tmp_path / "seeds.toml").write_text('[tables.docs.columns]\nspot = { sql = "42" }\n')
