@@ -767,6 +767,9 @@ class TableBuilder(SpecialColumns):
                 None,
                 strict=False,
             )
+        rule = infer(self.table.name, col.name, col.type)
+        if rule is not None and rule.by_name and rule.provider in ("email", "phone"):
+            return self.marked(col, rule.provider)
         if rules.patterns and family(col.type) == "text":
             try:
                 rnd = self.p.rnd(self.q, col.name, "pattern")
@@ -775,7 +778,6 @@ class TableBuilder(SpecialColumns):
                 return self.pool(col, providers.Made(values, "text"), None, strict=False)
             except (PatternTooHard, SeedError):
                 self.p.notes.append(f"{self.q}.{col.name}: pattern {rules.patterns[0]!r} too hard")
-        rule = infer(self.table.name, col.name, col.type)
         if rule is None:
             return self.unsupported(col)
         if col.default is not None and col.default_constant and not rule.by_name:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from devenv.errors import SeedError
-from devenv.seeding import keys
+from devenv.seeding import keys, providers
 from devenv.seeding.checks import ColumnRules, Relation
 from devenv.seeding.definitions import ColumnDef
 from devenv.seeding.gens import (
@@ -132,6 +132,10 @@ class DerivedColumns:
         """Return the usual generator of `col` under a helper name (SpecialColumns)."""
         raise NotImplementedError
 
+    def from_provider(self, col: Column, name: str, args: dict[str, Any], cdef: Any) -> Gen:
+        """Return a generator drawing from a provider's values (SpecialColumns)."""
+        raise NotImplementedError
+
     def carrier(self, col: Column) -> Gen:
         """A column in a unique key: derive a distinct value from the row number."""
         kind, enc = family(col.type), encoder(col.type)
@@ -196,7 +200,7 @@ class DerivedColumns:
         rule = infer(self.table.name, col.name, col.type)
         cdef = self.defs.get(col.name)
         if (cdef is None or cdef.kind == "auto") and rule is not None and rule.provider == "email":
-            return self.email(col)
+            return self.marked(col, "email", unique=True)
         rules = self.rules.get(col.name, ColumnRules())
         limit = max_length(rules, col.type)
         checks = self.probes.get(col.name) if self.p.probe is not None else None
@@ -298,6 +302,8 @@ class DerivedColumns:
         """
         values = [gen.at(row) for row in sample_rows(rows)]
         for value in values:
+            if value is None:  # NULL passes a CHECK
+                continue
             if limit is not None and len(value) > limit:
                 return False
             if not all(re.search(p, value) for p in patterns):
@@ -311,8 +317,17 @@ class DerivedColumns:
             return [True] * len(values)
         return self.p.probe(self.q, [col], [(v,) for v in values], checks)
 
-    def email(self, col: Column) -> Gen:
-        """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique."""
+    def email(self, col: Column, form: str = "dotted", domains: tuple[str, ...] = DOMAINS) -> Gen:
+        """firstname.lastname<row>@example.com|net|org (RFC 2606 domains), always unique.
+
+        Other forms, for a pattern CHECK the usual one breaks: `joined` (firstnamelastname<row>),
+        `plain` (firstnamelastname, not unique) and `coded` (lower-case letters from the row);
+        and `domains`, one of the three alone.
+        """
+        if form == "coded":
+            codes = letter_codes(5, self.p.key(self.q, col.name, stream="email"))
+            return RowGen(col.name, encoder(col.type),
+                          lambda r: f"{codes(r).lower()}@{domains[r % len(domains)]}")  # fmt: skip
         names = self._name_columns()
         limit = max_length(self.rules.get(col.name, ColumnRules()), col.type)
         rows = self.p.count(self.q)
@@ -329,30 +344,34 @@ class DerivedColumns:
                 ),
             )
 
+        joiner = "." if form == "dotted" else ""
+
         def make(row: int, *parts: Any) -> str:
-            local = ".".join([_clean(p) for p in parts if p is not None]) or "user"
-            tail = f"{row + 1}@{DOMAINS[row % 3]}"
+            local = joiner.join([_clean(p) for p in parts if p is not None]) or "user"
+            tail = f"{'' if form == 'plain' else row + 1}@{domains[row % len(domains)]}"
             if limit is not None:
                 local = local[: max(1, limit - len(tail))]
             return local + tail
 
+        usual = limit is None and form == "dotted" and domains == DOMAINS
+
         def make2(row: int, first: Any, last: Any) -> str:
-            if first is None or last is None or limit is not None:
+            if first is None or last is None or not usual:
                 return make(row, first, last)
             return f"{_clean(first)}.{_clean(last)}{row + 1}@{DOMAINS[row % 3]}"
 
         def block(blk: Block) -> list[Any] | None:
             """make2 for a whole block: names cleaned once per pool value, not once per row."""
             first, last = (self.gens[n] for n in names)
-            if limit is not None or not isinstance(first, PoolGen) or not isinstance(last, PoolGen):
+            if not usual or not isinstance(first, PoolGen) or not isinstance(last, PoolGen):
                 return None
             firsts, lasts = first.mapped(blk, _clean), last.mapped(blk, _clean)
             if None in firsts or None in lasts:
                 return None
             rows = range(blk.start + 1, blk.start + blk.n + 1)
             offset = blk.start % 3  # row i (from 0) gets DOMAINS[i % 3]
-            domains = islice(cycle(DOMAINS), offset, offset + blk.n)
-            return list(map("%s.%s%d@%s".__mod__, zip(firsts, lasts, rows, domains, strict=True)))
+            cycled = islice(cycle(DOMAINS), offset, offset + blk.n)
+            return list(map("%s.%s%d@%s".__mod__, zip(firsts, lasts, rows, cycled, strict=True)))
 
         if not names:
             base_name = f"{col.name}\x00user"
@@ -363,6 +382,45 @@ class DerivedColumns:
                 col.name, encoder(col.type), names, make2, gens=self.gens, block=block
             )
         return DerivedGen(col.name, encoder(col.type), names, make, gens=self.gens)
+
+    def marked(self, col: Column, kind: str, *, unique: bool = False) -> Gen:
+        """An email on the reserved domains or a phone number in the fictional range.
+
+        It takes the first form whose values pass the column's pattern CHECKs and those the
+        database evaluates; never random strings, so the data stays recognisably synthetic.
+        """
+        rules = self.rules.get(col.name, ColumnRules())
+        checks = self.probes.get(col.name) if self.p.probe is not None else None
+        if kind == "email":
+            forms = ("dotted", "joined", "coded" if unique else "plain")
+            makers = [
+                partial(self.email, col, form, domains)
+                for domains in (DOMAINS, *((d,) for d in DOMAINS))
+                for form in forms
+            ]
+        else:
+            makers = [partial(self.from_provider, col, "phone", {}, None)] + [
+                partial(self.from_provider, col, "phone", {"format": form}, None)
+                for form in providers.PHONES[1:]
+            ]
+        if not rules.patterns and not checks:
+            return makers[0]()
+        limit, rows = max_length(rules, col.type), self.p.count(self.q)
+        for make in makers:
+            try:
+                gen = make()
+            except SeedError:  # none of this form's values passes
+                continue
+            if self._all_match(col, gen, rules.patterns, limit, rows):
+                self.checked.add(col.name)
+                return gen
+        what = "email address on the reserved example domains" if kind == "email" else (
+            "phone number in the fictional 555-01xx range")  # fmt: skip
+        raise self.error(
+            col.name,
+            f"no {what} that devenv makes passes its CHECK constraints",
+            hint=f"Give {self.table.name}.{col.name} a template in seeds/ that passes them.",
+        )
 
     def _name_columns(self) -> tuple[str, ...]:
         """Find first/last (or full) name columns of the same row for email local parts."""

@@ -189,12 +189,30 @@ def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
     )
 
 
-@provider("phone", args=POOL)
+# Ways to write a number; 555-0100 to 555-0199 is the range reserved for fiction in the North
+# American plan, so every one of them stays in it.
+PHONES = (
+    "+1-{area}-555-01{line}",
+    "+1{area}55501{line}",
+    "{area}55501{line}",
+    "1{area}55501{line}",
+    "({area}) 555-01{line}",
+    "{area}-555-01{line}",
+    "+1 {area} 555 01{line}",
+    "555-01{line}",
+)
+
+
+@provider("phone", args=("format", *POOL))
 def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
-    # 555-0100 to 555-0199 is the range reserved for fiction in the North American plan.
-    return _text(
-        _n(args, rnd, lambda: f"+1-{rnd.randint(201, 989)}-555-01{rnd.randint(0, 99):02d}")
-    )
+    form = str(args.get("format", PHONES[0]))
+    if "555-01{line}" not in form and "55501{line}" not in form and "555 01{line}" not in form:
+        raise ValueError(f"format must keep the fictional 555-01xx range: one of {PHONES}")
+
+    def number() -> str:
+        return form.format(area=rnd.randint(201, 989), line=f"{rnd.randint(0, 99):02d}")
+
+    return _text(_n(args, rnd, number))
 
 
 @provider("url", args=POOL)

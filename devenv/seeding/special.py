@@ -95,14 +95,18 @@ class SpecialColumns(DerivedColumns):
         """The usual (non-unique) generator of a text column, under a helper name.
 
         Its values are parts of the column's (an email's local part, a base before a suffix):
-        CHECKs the database evaluates apply to the whole values, so they are left out here.
+        its CHECKs (patterns, lengths, those the database evaluates) apply to whole values, so
+        they are left out here.
         """
         checks = self.probes.pop(col.name, None)
+        rules = self.rules.pop(col.name, None)
         try:
             return self._pool_for(col, name)
         finally:
             if checks is not None:
                 self.probes[col.name] = checks
+            if rules is not None:
+                self.rules[col.name] = rules
 
     def _pool_for(self, col: Column, name: str) -> Gen:
         cdef = self.defs.get(col.name)

@@ -1058,3 +1058,24 @@ def test_a_film_rental_schema(db: str) -> None:
     assert scalar(db, "SELECT count(*) FROM film WHERE fulltext @@ plainto_tsquery('simple',"
                   " split_part(fulltext::text, '''', 2))") == 1000  # fmt: skip
     assert set(fk_violations(db).values()) == {0}
+
+
+def test_emails_and_phones_under_pattern_checks_stay_synthetic(db: str) -> None:
+    """A pattern CHECK on an email or phone column never makes devenv write random strings:
+    addresses stay on the reserved example domains, numbers in the fictional 555-01xx range."""
+    apply_sql(
+        db,
+        "create table people (id serial primary key,"
+        " phone text check (phone ~ '^\\+[1-9][0-9]{7,14}$'),"
+        " fax text check (fax ~ '^[0-9]{10}$'),"
+        " email text not null check (email ~ '^[a-z]+@[a-z]+\\.[a-z]+$'),"
+        " work_email text unique check (work_email ~ '^[a-z]+@[a-z]+\\.(com|org)$'));",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=9)
+    assert scalar(db, "SELECT count(phone) FROM people") > 800  # type: ignore[operator]
+    for column in ("phone", "fax"):
+        assert scalar(db, f"SELECT count(*) FROM people WHERE {column} !~ '55501[0-9]{{2}}$'") == 0
+    for column in ("email", "work_email"):
+        off = f"SELECT count(*) FROM people WHERE {column} !~ '@example\\.(com|net|org)$'"
+        assert scalar(db, off) == 0
+    assert scalar(db, "SELECT count(DISTINCT work_email) = count(work_email) FROM people") is True

@@ -81,6 +81,11 @@ def test_providers_are_deterministic() -> None:
 def test_phone_numbers_are_fictional() -> None:
     for phone in providers.build("phone", {}, random.Random(1), 0).values:
         assert phone[7:14].startswith("555-01")
+    for form in providers.PHONES:
+        numbers = providers.build("phone", {"format": form}, random.Random(1), 0).values
+        assert all("55501" in "".join(c for c in n if c.isdigit()) for n in numbers)
+    with pytest.raises(ValueError, match="must keep the fictional 555-01xx range"):
+        providers.build("phone", {"format": "+44 20 {area} {line}"}, random.Random(1), 0)
 
 
 def test_rules_infer_by_name_then_type() -> None:
