@@ -199,8 +199,8 @@ class DerivedColumns:
         """
         rule = infer(self.table.name, col.name, col.type)
         cdef = self.defs.get(col.name)
-        if (cdef is None or cdef.kind == "auto") and rule is not None and rule.provider == "email":
-            return self.marked(col, "email", unique=True)
+        if (cdef is None or cdef.kind == "auto") and rule and rule.provider in ("email", "phone"):
+            return self.marked(col, rule.provider, unique=True)
         rules = self.rules.get(col.name, ColumnRules())
         limit = max_length(rules, col.type)
         checks = self.probes.get(col.name) if self.p.probe is not None else None
@@ -398,6 +398,8 @@ class DerivedColumns:
                 for domains in (DOMAINS, *((d,) for d in DOMAINS))
                 for form in forms
             ]
+        elif unique:
+            makers = [partial(self._unique_phone, col, form) for form in providers.PHONES]
         else:
             makers = [partial(self.from_provider, col, "phone", {}, None)] + [
                 partial(self.from_provider, col, "phone", {"format": form}, None)
@@ -421,6 +423,24 @@ class DerivedColumns:
             f"no {what} that devenv makes passes its CHECK constraints",
             hint=f"Give {self.table.name}.{col.name} a template in seeds/ that passes them.",
         )
+
+    def _unique_phone(self, col: Column, form: str) -> Gen:
+        """A different fictional number for each row: area codes 201-989, lines 555-0100-0199."""
+        room = (989 - 201 + 1) * 100
+        if self.p.count(self.q) > room:
+            raise self.error(
+                col.name,
+                f"is a unique phone number, and the fictional 555-01xx range holds {room:,}",
+                hint=f"Give {self.table.name} fewer rows in seeds/, or {col.name} a template.",
+            )
+        seed = key_int(self.p.key(self.q, col.name, stream="phone"))
+        step = keys.coprime(room, seed)
+
+        def number(row: int) -> str:
+            area, line = divmod((row * step + seed) % room, 100)
+            return form.format(area=201 + area, line=f"{line:02d}")
+
+        return RowGen(col.name, encoder(col.type), number)
 
     def _name_columns(self) -> tuple[str, ...]:
         """Find first/last (or full) name columns of the same row for email local parts."""

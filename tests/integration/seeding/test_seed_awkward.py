@@ -1069,11 +1069,13 @@ def test_emails_and_phones_under_pattern_checks_stay_synthetic(db: str) -> None:
         " phone text check (phone ~ '^\\+[1-9][0-9]{7,14}$'),"
         " fax text check (fax ~ '^[0-9]{10}$'),"
         " email text not null check (email ~ '^[a-z]+@[a-z]+\\.[a-z]+$'),"
-        " work_email text unique check (work_email ~ '^[a-z]+@[a-z]+\\.(com|org)$'));",
+        " work_email text unique check (work_email ~ '^[a-z]+@[a-z]+\\.(com|org)$'),"
+        " mobile text unique check (mobile ~ '^\\+[0-9]{11}$'));",
     )
-    run_seed(db, definitions_dir=None, scale="medium", seed=9)
-    assert scalar(db, "SELECT count(phone) FROM people") > 800  # type: ignore[operator]
-    for column in ("phone", "fax"):
+    run_seed(db, definitions_dir=None, scale="large", seed=9)
+    assert scalar(db, "SELECT count(phone) FROM people") > 20_000  # type: ignore[operator]
+    assert scalar(db, "SELECT count(DISTINCT mobile) = count(mobile) FROM people") is True
+    for column in ("phone", "fax", "mobile"):
         assert scalar(db, f"SELECT count(*) FROM people WHERE {column} !~ '55501[0-9]{{2}}$'") == 0
     for column in ("email", "work_email"):
         off = f"SELECT count(*) FROM people WHERE {column} !~ '@example\\.(com|net|org)$'"
