@@ -29,13 +29,15 @@ from devenv.seeding.patterns import PatternTooHard, examples
 from devenv.seeding.planning import Plan, Planner, TablePlan
 from devenv.seeding.pools import SLOT_BITS, TABLE_SIZE, build_table, words
 from devenv.seeding.rng import Draws, key_int, mix
-from devenv.seeding.rules import family, infer, snake
+from devenv.seeding.rules import Rule, family, infer, snake
 from devenv.seeding.scales import DEFAULT_NULL_FRACTION
 from devenv.seeding.shaping import Misfit, adapt, bounds, fit, max_length
 from devenv.seeding.special import SpecialColumns
 from devenv.seeding.uniques import few_values
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
+# The fewest distinct values a name rule's provider must keep under a pattern CHECK to be used.
+MANY_VALUES = 16
 # Provider kinds that draw numbers from a range, which a CHECK's bounds can replace.
 _SPANNED = ("int", "decimal", "float")
 # Pairs of columns (as snake_case words) whose first is never after the second, CHECK or not:
@@ -771,6 +773,9 @@ class TableBuilder(SpecialColumns):
         if rule is not None and rule.by_name and rule.provider in ("email", "phone"):
             return self.marked(col, rule.provider)
         if rules.patterns and family(col.type) == "text":
+            named = self._named_under_pattern(col, rule)
+            if named is not None:
+                return named
             try:
                 rnd = self.p.rnd(self.q, col.name, "pattern")
                 lengths = (rules.min_length or 0, max_length(rules, col.type))
@@ -783,6 +788,21 @@ class TableBuilder(SpecialColumns):
         if col.default is not None and col.default_constant and not rule.by_name:
             return None
         return self.from_provider(col, rule.provider, rule.args, None)
+
+    def _named_under_pattern(self, col: Column, rule: Rule | None) -> Gen | None:
+        """The name rule's values that match the column's patterns, when enough of them do.
+
+        `website ~ '^https?://'` keeps URLs, rather than the shortest strings that match.
+        """
+        if rule is None or not rule.by_name:
+            return None
+        try:
+            gen = self.from_provider(col, rule.provider, rule.args, None)
+        except SeedError:  # none of its values matches
+            return None
+        if isinstance(gen, PoolGen) and len(gen.table.distinct()) < MANY_VALUES:
+            return None
+        return gen
 
     def defined(self, col: Column, cdef: ColumnDef) -> Gen:
         """Build the generator a definition asks for."""

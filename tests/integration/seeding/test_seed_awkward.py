@@ -1081,3 +1081,17 @@ def test_emails_and_phones_under_pattern_checks_stay_synthetic(db: str) -> None:
         off = f"SELECT count(*) FROM people WHERE {column} !~ '@example\\.(com|net|org)$'"
         assert scalar(db, off) == 0
     assert scalar(db, "SELECT count(DISTINCT work_email) = count(work_email) FROM people") is True
+
+
+def test_a_pattern_check_keeps_the_values_a_name_rule_makes_when_they_match(db: str) -> None:
+    """`website ~ '^https?://'` keeps URLs, not the shortest strings that match ('http://')."""
+    apply_sql(
+        db,
+        "create table sites (id serial primary key,"
+        " website text not null check (website ~ '^https?://'),"
+        " zip text check (zip ~ '^[0-9]{5}$'));",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=3)
+    assert scalar(db, "SELECT min(length(website)) > 12 FROM sites") is True
+    assert scalar(db, "SELECT count(DISTINCT website) > 500 FROM sites") is True
+    assert scalar(db, "SELECT count(*) FROM sites WHERE zip !~ '^[0-9]{5}$'") == 0
