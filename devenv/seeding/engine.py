@@ -186,6 +186,12 @@ def _plan(
         )
     kept = {q: _kept_rows(conn, schema, q, scope.order) for q in scope.kept}
     planner = Planner(schema, defs, scope, seed=seed, scale=scale, kept_rows=kept)
+    if scope.left:
+        listed = ", ".join(f"{name} ({count} tables)" for name, count in scope.left)
+        planner.notes.append(
+            f"schemas not seeded, their tables left as they are: {listed};"
+            " add them to [settings] schemas in seeds/ to seed them"
+        )
     planner.probe = partial(_probe, conn, {})
     planner.evaluate = partial(_evaluate, conn)
     return make_plan(planner)

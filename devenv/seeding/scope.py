@@ -26,6 +26,14 @@ MIGRATION_TABLES = {
     "migrations",
 }
 
+# Schemas that belong to the platform or to devenv, not to the project: their tables are never
+# mentioned as left out.
+PLATFORM_SCHEMAS = frozenset({
+    "devenv", "auth", "storage", "realtime", "_realtime", "graphql", "graphql_public",
+    "extensions", "vault", "pgsodium", "pgsodium_masks", "supabase_functions",
+    "supabase_migrations", "net", "cron", "pgbouncer", "_analytics", "pgtle",
+})  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -38,6 +46,8 @@ class Scope:
     # Tables outside the configured schemas that reference seeded ones: their rows would point
     # at replaced rows, so they are emptied, and filled only where seeds/ give them rows.
     emptied: frozenset[str] = frozenset()
+    # Project schemas outside the configured ones whose tables are left as they are: name -> count.
+    left: tuple[tuple[str, int], ...] = ()
 
 
 def select(schema: Schema, defs: Definitions) -> Scope:
@@ -74,12 +84,18 @@ def select(schema: Schema, defs: Definitions) -> Scope:
                     changed = True
     _fill_parents(schema, seeded, emptied)
     order, deferred, unchecked = load_order(schema, seeded)
+    left: dict[str, int] = {}
+    for q, table in schema.tables.items():
+        untouched = q not in seeded and q not in kept and q not in excluded
+        if untouched and table.schema not in PLATFORM_SCHEMAS.union(defs.schemas):
+            left[table.schema] = left.get(table.schema, 0) + 1
     return Scope(
         tuple(order),
         tuple(sorted(kept)),
         frozenset(deferred),
         frozenset(unchecked),
         frozenset(emptied),
+        tuple(sorted(left.items())),
     )
 
 

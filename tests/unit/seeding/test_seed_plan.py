@@ -161,6 +161,20 @@ def test_children_outside_the_schemas_are_emptied_unless_a_filled_table_needs_th
     }
 
 
+def test_project_schemas_left_out_of_the_seed_are_counted() -> None:
+    """Tables of a schema not in [settings] schemas are named in a note; platform ones are not."""
+    tables = [
+        table("notes", schema="public"),
+        table("orders", schema="app"),
+        table("customers", schema="app"),
+        table("users", schema="auth"),
+        table("schema_migrations", schema="devenv"),
+    ]
+    schema = Schema({t.qualified: t for t in tables})
+    assert select(schema, Definitions()).left == (("app", 2),)
+    assert select(schema, Definitions(schemas=("public", "app"))).left == ()
+
+
 def test_auth_users_gets_the_shipped_supabase_definitions_under_the_projects_own(
     tmp_path: Path,
 ) -> None:
