@@ -39,6 +39,7 @@ from devenv.seeding.uniques import (
     codes,
     few_values,
     letter_codes,
+    scatter,
     text_capacity,
 )
 from devenv.seeding.values import DAY_US, encoder, parse_duration, pg_interval
@@ -425,20 +426,20 @@ class DerivedColumns:
         )
 
     def _unique_phone(self, col: Column, form: str) -> Gen:
-        """A different fictional number for each row: area codes 201-989, lines 555-0100-0199."""
-        room = (989 - 201 + 1) * 100
+        """A different fictional number for each row: each area code's lines 555-0100-0199."""
+        areas = providers.AREA_CODES
+        room = len(areas) * 100
         if self.p.count(self.q) > room:
             raise self.error(
                 col.name,
                 f"is a unique phone number, and the fictional 555-01xx range holds {room:,}",
                 hint=f"Give {self.table.name} fewer rows in seeds/, or {col.name} a template.",
             )
-        seed = key_int(self.p.key(self.q, col.name, stream="phone"))
-        step = keys.coprime(room, seed)
+        spread = scatter(room, self.p.key(self.q, col.name, stream="phone"))
 
         def number(row: int) -> str:
-            area, line = divmod((row * step + seed) % room, 100)
-            return form.format(area=201 + area, line=f"{line:02d}")
+            area, line = divmod(spread(row), 100)
+            return form.format(area=areas[area], line=f"{line:02d}")
 
         return RowGen(col.name, encoder(col.type), number)
 

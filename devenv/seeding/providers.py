@@ -189,8 +189,9 @@ def _address(args: Args, rnd: random.Random, anchor: int) -> Made:
     )
 
 
-# Ways to write a number; 555-0100 to 555-0199 is the range reserved for fiction in the North
-# American plan, so every one of them stays in it.
+# Area codes numbers take; 555-0100 to 555-0199 is the range reserved for fiction in the North
+# American plan, and every way below to write a number stays in it.
+AREA_CODES = range(201, 990)
 PHONES = (
     "+1-{area}-555-01{line}",
     "+1{area}55501{line}",
@@ -210,7 +211,7 @@ def _phone(args: Args, rnd: random.Random, anchor: int) -> Made:
         raise ValueError(f"format must keep the fictional 555-01xx range: one of {PHONES}")
 
     def number() -> str:
-        return form.format(area=rnd.randint(201, 989), line=f"{rnd.randint(0, 99):02d}")
+        return form.format(area=rnd.choice(AREA_CODES), line=f"{rnd.randint(0, 99):02d}")
 
     return _text(_n(args, rnd, number))
 

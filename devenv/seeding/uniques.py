@@ -192,12 +192,10 @@ def codes(alphabets: list[str], key: bytes) -> Callable[[int], str]:
 
     Row numbers beyond the product of the alphabets' sizes repeat earlier strings.
     """
-    space = math.prod(map(len, alphabets))
-    seed = key_int(key)
-    step = coprime(space, seed)
+    spread = scatter(math.prod(map(len, alphabets)), key)
 
     def code(row: int) -> str:
-        n = (row * step + seed) % space
+        n = spread(row)
         out = []
         for alphabet in alphabets:
             n, digit = divmod(n, len(alphabet))
@@ -205,3 +203,10 @@ def codes(alphabets: list[str], key: bytes) -> Callable[[int], str]:
         return "".join(out)
 
     return code
+
+
+def scatter(space: int, key: bytes) -> Callable[[int], int]:
+    """Row -> a number below `space`, different for each of `space` rows, spread by `key`."""
+    seed = key_int(key)
+    step = coprime(space, seed)
+    return lambda row: (row * step + seed) % space
