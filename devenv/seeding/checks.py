@@ -333,10 +333,10 @@ def _compile(node: Node, inputs: list[str]) -> Callable[[dict[str, Any]], Any]:
         op, left, right = _ARITH[node[1]], _compile(node[2], inputs), _compile(node[3], inputs)
         return lambda row: _both(op, left(row), right(row))
     if kind == "func" and node[1] == "round" and 1 <= len(node[2]) <= 2:
-        inner = _compile(node[2][0], inputs)
-        places = int(_number(node[2][1][1])) if len(node[2]) == 2 and node[2][1][0] == "lit" else 0
         if len(node[2]) == 2 and node[2][1][0] != "lit":
             raise Unsupported("round")
+        inner = _compile(node[2][0], inputs)
+        places = int(_number(node[2][1][1])) if len(node[2]) == 2 else 0
         return lambda row: _round(inner(row), places)
     if kind == "func" and node[1] == "coalesce" and node[2]:
         parts = [_compile(part, inputs) for part in node[2]]
