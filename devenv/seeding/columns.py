@@ -800,7 +800,8 @@ class TableBuilder(SpecialColumns):
             gen = self.from_provider(col, rule.provider, rule.args, None)
         except SeedError:  # none of its values matches
             return None
-        if isinstance(gen, PoolGen) and len(gen.table.distinct()) < MANY_VALUES:
+        # A draw table holds only values that passed the patterns; other generators are unchecked.
+        if not isinstance(gen, PoolGen) or len(gen.table.distinct()) < MANY_VALUES:
             return None
         return gen
 

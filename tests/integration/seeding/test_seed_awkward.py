@@ -1089,9 +1089,11 @@ def test_a_pattern_check_keeps_the_values_a_name_rule_makes_when_they_match(db: 
         db,
         "create table sites (id serial primary key,"
         " website text not null check (website ~ '^https?://'),"
-        " zip text check (zip ~ '^[0-9]{5}$'));",
+        " zip text check (zip ~ '^[0-9]{5}$'), guid text check (guid ~ '^g-[0-9]+$'));",
     )
     run_seed(db, definitions_dir=None, scale="medium", seed=3)
+    # UUID strings, the name rule of `guid`, cannot match: the pattern's own strings it is.
+    assert scalar(db, "SELECT count(guid) > 800 FROM sites") is True
     assert scalar(db, "SELECT min(length(website)) > 12 FROM sites") is True
     assert scalar(db, "SELECT count(DISTINCT website) > 500 FROM sites") is True
     assert scalar(db, "SELECT count(*) FROM sites WHERE zip !~ '^[0-9]{5}$'") == 0
