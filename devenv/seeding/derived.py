@@ -392,6 +392,7 @@ class DerivedColumns:
         """
         rules = self.rules.get(col.name, ColumnRules())
         checks = self.probes.get(col.name) if self.p.probe is not None else None
+        limit, rows = max_length(rules, col.type), self.p.count(self.q)
         if kind == "email":
             forms = ("dotted", "joined", "coded" if unique else "plain")
             makers = [
@@ -399,16 +400,24 @@ class DerivedColumns:
                 for domains in (DOMAINS, *((d,) for d in DOMAINS))
                 for form in forms
             ]
-        elif unique:
-            makers = [partial(self._unique_phone, col, form) for form in providers.PHONES]
-        else:
-            makers = [partial(self.from_provider, col, "phone", {}, None)] + [
-                partial(self.from_provider, col, "phone", {"format": form}, None)
-                for form in providers.PHONES[1:]
+        else:  # the ways to write a number that fit the column whole
+            fitting = [
+                form
+                for form in providers.PHONES
+                if limit is None or len(form.format(area=201, line="00")) <= limit
             ]
-        if not rules.patterns and not checks:
+            if unique:
+                makers = [partial(self._unique_phone, col, form) for form in fitting]
+            else:
+                makers = [
+                    partial(self.from_provider, col, "phone",
+                            {} if form == providers.PHONES[0] else {"format": form}, None)
+                    for form in fitting
+                ]  # fmt: skip
+            if not fitting and not unique:  # too short for any: cut to fit, as other text is
+                makers = [partial(self.from_provider, col, "phone", {}, None)]
+        if makers and not rules.patterns and not checks:
             return makers[0]()
-        limit, rows = max_length(rules, col.type), self.p.count(self.q)
         for make in makers:
             try:
                 gen = make()
@@ -421,8 +430,8 @@ class DerivedColumns:
             "phone number in the fictional 555-01xx range")  # fmt: skip
         raise self.error(
             col.name,
-            f"no {what} that devenv makes passes its CHECK constraints",
-            hint=f"Give {self.table.name}.{col.name} a template in seeds/ that passes them.",
+            f"no {what} that devenv makes fits the column's length and CHECK constraints",
+            hint=f"Give {self.table.name}.{col.name} a template in seeds/ that does.",
         )
 
     def _unique_phone(self, col: Column, form: str) -> Gen:

@@ -1097,3 +1097,18 @@ def test_a_pattern_check_keeps_the_values_a_name_rule_makes_when_they_match(db: 
     assert scalar(db, "SELECT min(length(website)) > 12 FROM sites") is True
     assert scalar(db, "SELECT count(DISTINCT website) > 500 FROM sites") is True
     assert scalar(db, "SELECT count(*) FROM sites WHERE zip !~ '^[0-9]{5}$'") == 0
+
+
+def test_phone_columns_take_a_form_that_fits_their_length(db: str) -> None:
+    apply_sql(
+        db,
+        "create table users (id serial primary key, phone varchar(10),"
+        " mobile varchar(12) unique, fax varchar(5));",
+    )
+    run_seed(db, definitions_dir=None, scale="medium", seed=5)
+    assert scalar(db, "SELECT count(*) FROM users WHERE phone !~ '^[0-9]{3}55501[0-9]{2}$'") == 0
+    assert (
+        scalar(db, "SELECT count(*) FROM users WHERE mobile !~ '^\\+1[0-9]{3}55501[0-9]{2}$'") == 0
+    )
+    assert scalar(db, "SELECT count(DISTINCT mobile) = count(mobile) FROM users") is True
+    assert scalar(db, "SELECT count(fax) > 800 FROM users") is True  # cut to fit, as before
