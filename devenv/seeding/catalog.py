@@ -78,6 +78,14 @@ WHERE c.oid = ANY(%s) AND EXISTS (
       AND (g.tgrelid = c.oid OR g.tgrelid IN (SELECT relid FROM pg_partition_tree(c.oid))))
 """
 
+# The source of each user trigger's function, for the tables it inserts into.
+_TRIGGER_SOURCES = """
+SELECT t.tgrelid, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal AND t.tgrelid = ANY(%s)
+"""
+_NAME_PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_INSERT_INTO = re.compile(rf"\binsert\s+into\s+({_NAME_PART}(?:\s*\.\s*{_NAME_PART})?)", re.I)
+
 # The partitions of single-column RANGE and LIST partitioned tables, with their bounds.
 _PARTITIONS = """
 SELECT i.inhparent, a.attname, pt.partstrat, pg_get_expr(c.relpartbound, c.oid)
@@ -144,6 +152,9 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     constraints = conn.execute(_CONSTRAINTS, [oids]).fetchall()
     indexes = conn.execute(_UNIQUE_INDEXES, [oids]).fetchall()
     triggers = {r[0] for r in conn.execute(_TRIGGERS, [oids]).fetchall()}
+    writes: dict[int, list[str]] = defaultdict(list)
+    for oid, source in conn.execute(_TRIGGER_SOURCES, [oids]).fetchall():
+        writes[oid] += [_unquoted(m) for m in _INSERT_INTO.findall(source or "")]
     bounds = _partition_checks(conn.execute(_PARTITIONS, [oids]).fetchall())
     names = {oid: f"{nsp}.{rel}" for oid, nsp, rel, _ in rows}
     attnames = _attnum_maps(conn, oids)
@@ -162,8 +173,15 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
             spans=spans,
             partitioned=bool(partitioned),
             user_triggers=oid in triggers,
+            trigger_writes=tuple(dict.fromkeys(writes.get(oid, ()))),
         )
     return Schema(tables)
+
+
+def _unquoted(name: str) -> str:
+    """`"Audit".log` as `Audit.log`: a table name as its parts are spelled in the catalog."""
+    parts = re.findall(r'"((?:[^"]|"")+)"|([^\s."]+)', name)
+    return ".".join(q.replace('""', '"') if q else bare.lower() for q, bare in parts)
 
 
 def _partition_checks(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Check, ...]]:

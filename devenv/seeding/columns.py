@@ -841,6 +841,10 @@ def make_plan(planner: Planner) -> Plan:
                             f"Remove the `default = true` override of {fk.ref_table}.{missing[0]}."
                         ),
                     )
+    planner.notes.extend(
+        f"{q}: no rows of its own; it keeps the rows the triggers of {', '.join(by)} insert"
+        for q, by in planner.scope.triggered
+    )
     return Plan(
         planner.seed,
         planner.scale,
@@ -848,4 +852,5 @@ def make_plan(planner: Planner) -> Plan:
         planner.scope.kept,
         planner.notes,
         bool(planner.scope.unchecked),
+        frozenset(q for q, _ in planner.scope.triggered),
     )

@@ -334,7 +334,7 @@ def _load(
         for table in plan.tables:
             if uploads is not None:
                 uploads.check()
-            if fired:
+            if fired and table.name not in plan.triggered:
                 _make_way(sink, plan, table, trusted=trusted)
             fired = fired or table.triggers
             if trusted:

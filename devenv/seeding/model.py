@@ -108,6 +108,8 @@ class Table:
     spans: tuple[tuple[tuple[str, ...], str, str], ...] = ()
     partitioned: bool = False
     user_triggers: bool = False
+    # The tables this table's triggers insert into, as their functions name them.
+    trigger_writes: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:

@@ -68,6 +68,8 @@ class Plan:
     kept: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
     unchecked: bool = False
+    # Tables that only triggers fill: their rows stay, the seed adds none.
+    triggered: frozenset[str] = frozenset()
 
 
 # (table, columns, rows of raw values, [(check name, definition)]) -> which rows pass them all.

@@ -48,6 +48,9 @@ class Scope:
     emptied: frozenset[str] = frozenset()
     # Project schemas outside the configured ones whose tables are left as they are: name -> count.
     left: tuple[tuple[str, int], ...] = ()
+    # Tables only triggers of seeded tables fill (an audit log): table -> the triggers' tables.
+    # They get no rows of their own, and keep what the triggers insert.
+    triggered: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def select(schema: Schema, defs: Definitions) -> Scope:
@@ -82,6 +85,8 @@ def select(schema: Schema, defs: Definitions) -> Scope:
                     seeded.add(q)
                     emptied.add(q)
                     changed = True
+    triggered = _left_to_triggers(schema, defs, seeded)
+    emptied |= set(triggered)
     _fill_parents(schema, seeded, emptied)
     order, deferred, unchecked = load_order(schema, seeded)
     left: dict[str, int] = {}
@@ -96,7 +101,35 @@ def select(schema: Schema, defs: Definitions) -> Scope:
         frozenset(unchecked),
         frozenset(emptied),
         tuple(sorted(left.items())),
+        tuple(sorted((q, tuple(sorted(by))) for q, by in triggered.items())),
     )
+
+
+def _left_to_triggers(schema: Schema, defs: Definitions, seeded: set[str]) -> dict[str, set[str]]:
+    """Seeded tables that triggers of other seeded tables insert into, and nothing else needs.
+
+    An audit log or an activity feed: its rows come from the triggers, so the seed adds none.
+    Not a table that seeded rows reference, one the project defines in seeds/, or a table whose
+    primary key is a foreign key to the trigger's table (a profile per user, which the seed
+    replaces with its own rows).
+    """
+    defined = {schema_name(schema, name) for name in defs.tables}
+    referenced = {fk.ref_table for q in seeded for fk in schema.tables[q].foreign_keys}
+    found: dict[str, set[str]] = {}
+    for source in sorted(seeded):
+        for name in schema.tables[source].trigger_writes:
+            target = schema.find(name)
+            if target is None:
+                continue
+            q = target.qualified
+            if q == source or q not in seeded or q in defined or q in referenced:
+                continue
+            primary = next((k.columns for k in target.uniques if k.primary), ())
+            if any(fk.ref_table == source and set(fk.columns) == set(primary)
+                   for fk in target.foreign_keys):  # fmt: skip
+                continue
+            found.setdefault(q, set()).add(source)
+    return found
 
 
 def _fill_parents(schema: Schema, seeded: set[str], emptied: set[str]) -> None:

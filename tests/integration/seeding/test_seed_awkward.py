@@ -1112,3 +1112,37 @@ def test_phone_columns_take_a_form_that_fits_their_length(db: str) -> None:
     )
     assert scalar(db, "SELECT count(DISTINCT mobile) = count(mobile) FROM users") is True
     assert scalar(db, "SELECT count(fax) > 800 FROM users") is True  # cut to fit, as before
+
+
+@pytest.mark.parametrize("scale", ["small", "large"])
+def test_a_log_that_triggers_fill_keeps_their_rows_and_gets_none_of_its_own(
+    db: str, scale: str
+) -> None:
+    """Audit logs filled by triggers: one loaded before the tables whose triggers fill it, one
+    after them (it references users). A profile per user, whose key is its user's, is still
+    replaced by the seed's own rows."""
+    apply_sql(
+        db,
+        "create table users (id uuid primary key default gen_random_uuid(), email text not null);"
+        "create table audit (id bigserial primary key, table_name text not null, row_id uuid);"
+        "create table activity (id bigserial primary key,"
+        " user_id uuid not null references users (id), kind text not null);"
+        "create table profiles (id uuid primary key references users (id), bio text);"
+        "create function log_row() returns trigger language plpgsql as $$ begin"
+        " insert into audit (table_name, row_id) values (tg_table_name, new.id);"
+        " insert into public.activity (user_id, kind) values (new.id, 'joined');"
+        " insert into profiles (id) values (new.id); return new; end $$;"
+        "create trigger users_log after insert on users for each row execute function log_row();",
+    )
+    report = run_seed(db, definitions_dir=None, scale=scale, seed=2)
+    users = scalar(db, "SELECT count(*) FROM users")
+    assert scalar(db, "SELECT count(*) FROM audit WHERE table_name = 'users'") == users
+    assert scalar(db, "SELECT count(*) FROM audit") == users
+    assert scalar(db, "SELECT count(*) FROM activity WHERE kind = 'joined'") == users
+    assert scalar(db, "SELECT count(*) FROM activity") == users
+    assert scalar(db, "SELECT count(bio) > 0 FROM profiles") is True  # the seed's own rows
+    notes = " ".join(report.notes)
+    assert (
+        "public.audit: no rows of its own; it keeps the rows the triggers of public.users" in notes
+    )
+    assert set(fk_violations(db).values()) == {0}
