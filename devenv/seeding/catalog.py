@@ -81,7 +81,7 @@ WHERE c.oid = ANY(%s) AND EXISTS (
 # The source of each user trigger's function, for the tables it inserts into.
 _TRIGGER_SOURCES = """
 SELECT t.tgrelid, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-WHERE NOT t.tgisinternal AND t.tgrelid = ANY(%s)
+WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgrelid = ANY(%s)
 """
 _NAME_PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _INSERT_INTO = re.compile(rf"\binsert\s+into\s+({_NAME_PART}(?:\s*\.\s*{_NAME_PART})?)", re.I)
