@@ -448,13 +448,16 @@ def test_logs_follow_streams_new_lines_until_ctrl_c(
         env=dict(os.environ),
     )
     try:
-        time.sleep(1.5)  # let it attach; it shows new lines only
+        # It shows new lines only, from when it has attached, which takes a moment: fail a login
+        # (the server logs it) every 2 s until a line arrives, within a deadline.
         wrong = env_local(stack)["DATABASE_URL"].replace("postgres:", "postgres:wrong", 1)
-        with pytest.raises(subprocess.CalledProcessError):
-            psql(wrong, "select 1")  # the server logs the failed login
         assert follow.stdout is not None
-        ready, _, _ = select.select([follow.stdout], [], [], 20)  # a deadline, not a hang
-        assert ready, "no log line within 20 s"
+        deadline, ready = time.monotonic() + 30, []
+        while not ready and time.monotonic() < deadline:
+            with pytest.raises(subprocess.CalledProcessError):
+                psql(wrong, "select 1")
+            ready, _, _ = select.select([follow.stdout], [], [], 2)
+        assert ready, "no log line within 30 s"
         line = follow.stdout.readline()
         assert "password authentication failed" in line or "FATAL" in line, line
     finally:
