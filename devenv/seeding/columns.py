@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import string
 from collections.abc import Callable
 from typing import Any
@@ -179,6 +180,7 @@ class TableBuilder(SpecialColumns):
                 self._sample_passes(name, gen, rows)
         for fk_name, (name, where) in self.p.uniques[self.q].firsts.items():
             self._firsts(self.fks[fk_name], name, where)
+        self._flagged_times()
         for check, used in self.row_checks:
             if rows and self._nulls_follow(check, used):
                 continue
@@ -546,6 +548,8 @@ class TableBuilder(SpecialColumns):
         """
         drawn = self.gens[name]
         hidden = f"{name}\x00drawn"
+        while hidden in self.gens:  # set aside before, by another rule
+            hidden += "'"
         drawn.column = hidden
         self.gens[hidden] = drawn
         values = [v for v in self._values_of(drawn) if v is not None]
@@ -635,6 +639,43 @@ class TableBuilder(SpecialColumns):
             f" columns it allows together ({shown}), as the database evaluates it"
         )
         return True
+
+    def _flagged_times(self) -> None:
+        """A nullable time follows its flag: `paid` and `paid_at`, `is_verified` and `verified_at`.
+
+        The time is set where the flag is true and NULL where it is false. A CHECK that ties
+        them is handled on its own.
+        """
+        flags = {snake(c.name): c.name for c in self.table.columns if c.type.base == "bool"}
+        tied = {c for _, used in self.row_checks for c in used}
+        for col in self.table.columns:
+            words = re.fullmatch(r"(.+)_(at|on|date|time)", snake(col.name))
+            if words is None or col.never_null or col.name not in self.gens or col.name in tied:
+                continue
+            if family(col.type) not in ("timestamp", "date"):
+                continue
+            stem = words[1]
+            flag = flags.get(stem) or flags.get(f"is_{stem}") or flags.get(f"has_{stem}")
+            if flag is None or flag in tied:
+                continue
+            if flag not in self.gens and self._few_values(flag) is None:
+                continue  # the database fills the flag, with values devenv does not know
+            self._follow_flag(col.name, flag)
+
+    def _follow_flag(self, name: str, flag: str) -> None:
+        """Replace `name`'s generator: its value where `flag` is true, NULL where false."""
+        constant = None if flag in self.gens else (self._few_values(flag) or [None])[0]
+        drawn, hidden, some_value = self._set_aside(name, None)
+        inputs = (flag, hidden) if flag in self.gens else (hidden,)
+
+        def follow(row: int, *values: Any) -> Any:
+            on = values[0] if len(values) == 2 else constant
+            if not on:
+                return None
+            return values[-1] if values[-1] is not None else some_value(row)
+
+        self.gens[name] = DerivedGen(name, drawn.encode, inputs, follow, gens=self.gens)
+        self.p.notes.append(f"{self.q}: {name} is set where {flag} is true, NULL elsewhere")
 
     def _firsts(self, fk: ForeignKey, name: str, where: str) -> None:
         """Each parent's first row meets a partial unique index's WHERE: a team's one owner.

@@ -1146,3 +1146,29 @@ def test_a_log_that_triggers_fill_keeps_their_rows_and_gets_none_of_its_own(
         "public.audit: no rows of its own; it keeps the rows the triggers of public.users" in notes
     )
     assert set(fk_violations(db).values()) == {0}
+
+
+def test_a_nullable_time_follows_its_flag(db: str) -> None:
+    """`is_verified`/`verified_at`, `paid`/`paid_at`, and a flag the database defaults to false."""
+    apply_sql(
+        db,
+        "create table invites (id serial primary key, email text not null,"
+        " is_verified boolean not null, verified_at timestamptz,"
+        " accepted boolean not null default false, accepted_at timestamptz,"
+        " paid boolean, paid_on date);",
+    )
+    report = run_seed(db, definitions_dir=None, scale="medium", seed=4)
+    assert (
+        scalar(db, "SELECT count(*) FROM invites WHERE is_verified <> (verified_at IS NOT NULL)")
+        == 0
+    )
+    assert scalar(db, "SELECT count(*) FILTER (WHERE is_verified) > 300 FROM invites") is True
+    assert scalar(db, "SELECT count(accepted_at) FROM invites") == 0  # never accepted
+    assert (
+        scalar(db, "SELECT count(*) FROM invites WHERE paid_on IS NOT NULL AND paid IS NOT TRUE")
+        == 0
+    )
+    assert scalar(db, "SELECT count(paid_on) > 300 FROM invites") is True
+    assert "public.invites: verified_at is set where is_verified is true, NULL elsewhere" in (
+        report.notes
+    )
