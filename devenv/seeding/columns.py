@@ -37,6 +37,8 @@ from devenv.seeding.special import SpecialColumns
 from devenv.seeding.uniques import few_values
 from devenv.seeding.values import DAY_US, display, encoder, writable
 
+# A time tied to its flag: (may be set, may be NULL) for each value of the flag.
+_FLAG_NULLS = {(True,): (True, False), (False,): (False, True), (None,): (False, True)}
 # The fewest distinct values a name rule's provider must keep under a pattern CHECK to be used.
 MANY_VALUES = 16
 # Provider kinds that draw numbers from a range, which a CHECK's bounds can replace.
@@ -658,24 +660,13 @@ class TableBuilder(SpecialColumns):
             flag = flags.get(stem) or flags.get(f"is_{stem}") or flags.get(f"has_{stem}")
             if flag is None or flag in tied:
                 continue
-            if flag not in self.gens and self._few_values(flag) is None:
-                continue  # the database fills the flag, with values devenv does not know
-            self._follow_flag(col.name, flag)
-
-    def _follow_flag(self, name: str, flag: str) -> None:
-        """Replace `name`'s generator: its value where `flag` is true, NULL where false."""
-        constant = None if flag in self.gens else (self._few_values(flag) or [None])[0]
-        drawn, hidden, some_value = self._set_aside(name, None)
-        inputs = (flag, hidden) if flag in self.gens else (hidden,)
-
-        def follow(row: int, *values: Any) -> Any:
-            on = values[0] if len(values) == 2 else constant
-            if not on:
-                return None
-            return values[-1] if values[-1] is not None else some_value(row)
-
-        self.gens[name] = DerivedGen(name, drawn.encode, inputs, follow, gens=self.gens)
-        self.p.notes.append(f"{self.q}: {name} is set where {flag} is true, NULL elsewhere")
+            # A flag the database fills takes its constant DEFAULT; one it cannot tell is skipped.
+            default = None if flag in self.gens else self._few_values(flag)
+            if flag not in self.gens and default is None:
+                continue
+            constants = {flag: default[0]} if default is not None else {}
+            self._tie_nulls(col.name, [flag], constants, _FLAG_NULLS, None)
+            self.p.notes.append(f"{self.q}: {col.name} is set where {flag} is true, NULL elsewhere")
 
     def _firsts(self, fk: ForeignKey, name: str, where: str) -> None:
         """Each parent's first row meets a partial unique index's WHERE: a team's one owner.

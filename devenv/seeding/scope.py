@@ -90,9 +90,10 @@ def select(schema: Schema, defs: Definitions) -> Scope:
     _fill_parents(schema, seeded, emptied)
     order, deferred, unchecked = load_order(schema, seeded)
     left: dict[str, int] = {}
+    unreported = PLATFORM_SCHEMAS.union(defs.schemas)
     for q, table in schema.tables.items():
         untouched = q not in seeded and q not in kept and q not in excluded
-        if untouched and table.schema not in PLATFORM_SCHEMAS.union(defs.schemas):
+        if untouched and table.schema not in unreported:
             left[table.schema] = left.get(table.schema, 0) + 1
     return Scope(
         tuple(order),
